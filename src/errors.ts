@@ -52,7 +52,11 @@ export class ConfigError extends SsochainError {
 }
 
 export class SopsError extends SsochainError {
-  constructor(code: 'ERR_SOPS_DECRYPT' | 'ERR_SOPS_MAC' | 'ERR_SOPS_NO_IDENTITY', message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'ERR_SOPS_DECRYPT' | 'ERR_SOPS_MAC' | 'ERR_SOPS_NO_IDENTITY',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
   }
 }

@@ -29,7 +29,10 @@ export function parseCommandArgs<T extends ArgOptions>(
   argv: string[],
   options: T,
   allowPositionals = true,
-): { values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>['values']; positionals: string[] } {
+): {
+  values: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true; strict: true }>>['values'];
+  positionals: string[];
+} {
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
@@ -49,7 +52,8 @@ export function outputFormat(value: string | undefined, io: CliIO, allowed: read
 
 export function failOn(value: string | undefined): FailOn {
   const v = (value ?? 'error') as FailOn;
-  if (!FAIL_ON_VALUES.includes(v)) throw new UsageError(`--fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, not '${value}'`);
+  if (!FAIL_ON_VALUES.includes(v))
+    throw new UsageError(`--fail-on must be one of ${FAIL_ON_VALUES.join(', ')}, not '${value}'`);
   return v;
 }
 

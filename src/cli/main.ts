@@ -4,7 +4,10 @@ import type { CliIO, Command, ExitCode } from './io.js';
 
 // Each command module is imported only when it runs, so `--version` and `--help` stay fast.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  codes: { summary: 'list every finding code with its hop, severity and title', load: async () => (await import('./commands/codes.js')).default },
+  codes: {
+    summary: 'list every finding code with its hop, severity and title',
+    load: async () => (await import('./commands/codes.js')).default,
+  },
 };
 
 function help(): string {
@@ -59,7 +62,9 @@ export async function main(argv: string[], io: CliIO): Promise<ExitCode> {
       return err.exitCode;
     }
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`ssochain: internal error: ${message.split('\n')[0]} (this is a bug; rerun with --debug for details)\n`);
+    io.stderr(
+      `ssochain: internal error: ${message.split('\n')[0]} (this is a bug; rerun with --debug for details)\n`,
+    );
     if (debug && err instanceof Error && err.stack) io.stderr(err.stack + '\n');
     return 2;
   }

@@ -2,14 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { makeFinding } from '../checks/finding.js';
 import { buildReport, exitCodeFor } from './build-report.js';
 
-const f = (code: Parameters<typeof makeFinding>[0], subject = 'x') => makeFinding(code, { subject, detail: 'd' });
+const f = (code: Parameters<typeof makeFinding>[0], subject = 'x') =>
+  makeFinding(code, { subject, detail: 'd' });
 
 describe('buildReport', () => {
   it('names the first broken hop of the chain proper, in chain order', () => {
-    const report = buildReport([f('synapse-msc3861-removed'), f('mas-config-dialect'), f('platform-pod-not-ready')]);
+    const report = buildReport([
+      f('synapse-msc3861-removed'),
+      f('mas-config-dialect'),
+      f('platform-pod-not-ready'),
+    ]);
     expect(report.verdict.brokenLink).toBe('mas');
     expect(report.verdict.ok).toBe(false);
-    expect(report.findings.map((x) => x.code)).toEqual(['mas-config-dialect', 'synapse-msc3861-removed', 'platform-pod-not-ready']);
+    expect(report.findings.map((x) => x.code)).toEqual([
+      'mas-config-dialect',
+      'synapse-msc3861-removed',
+      'platform-pod-not-ready',
+    ]);
     expect(report.chain.find((l) => l.hop === 'synapse')?.status).toBe('broken');
     expect(report.chain.find((l) => l.hop === 'oidc')?.status).toBe('ok');
     expect(report.verdict.summary).toMatch(/breaks at mas/);

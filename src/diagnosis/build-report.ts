@@ -50,7 +50,9 @@ export function buildReport(findings: readonly Finding[], options: BuildReportOp
   });
   const chainProper = chain.filter((l) => (CHAIN_HOPS as readonly Hop[]).includes(l.hop));
   const firstBroken = chainProper.find((l) => l.status === 'broken') ?? null;
-  const besideBroken = chain.find((l) => !(CHAIN_HOPS as readonly Hop[]).includes(l.hop) && l.status === 'broken');
+  const besideBroken = chain.find(
+    (l) => !(CHAIN_HOPS as readonly Hop[]).includes(l.hop) && l.status === 'broken',
+  );
   const brokenLink = firstBroken?.hop ?? null;
   let summary: string;
   if (firstBroken) {

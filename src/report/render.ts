@@ -11,7 +11,10 @@ export interface RenderContext {
   cwd: string;
 }
 
-export const RENDERERS: Record<OutputFormat, { description: string; render(r: Report, ctx: RenderContext): string }> = {
+export const RENDERERS: Record<
+  OutputFormat,
+  { description: string; render(r: Report, ctx: RenderContext): string }
+> = {
   text: { description: 'human-readable, coloured on a terminal', render: renderText },
   json: { description: 'the report as JSON (stable contract)', render: (r) => renderJson(r) },
   markdown: { description: 'paste-ready for an issue or forum post', render: (r) => renderMarkdown(r) },

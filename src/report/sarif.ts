@@ -74,5 +74,7 @@ export function renderSarif(report: Report, ctx: RenderContext): string {
 
 function pathToFileUri(dir: string): string {
   const posix = dir.split(path.sep).join('/');
-  return 'file://' + (posix.startsWith('/') ? '' : '/') + posix.split('/').map(encodeURIComponent).join('/') + '/';
+  return (
+    'file://' + (posix.startsWith('/') ? '' : '/') + posix.split('/').map(encodeURIComponent).join('/') + '/'
+  );
 }

@@ -12,7 +12,11 @@ function statusColor(c: Colors, status: HopStatus): (s: string) => string {
 
 function severityLabel(c: Colors, f: Finding): string {
   const label = f.severity.padEnd(5);
-  return f.severity === 'error' ? c.red(c.bold(label)) : f.severity === 'warn' ? c.yellow(label) : c.cyan(label);
+  return f.severity === 'error'
+    ? c.red(c.bold(label))
+    : f.severity === 'warn'
+      ? c.yellow(label)
+      : c.cyan(label);
 }
 
 export function drawChain(c: Colors, chain: ChainLink[]): string {
@@ -37,9 +41,12 @@ export function renderText(report: Report, ctx: RenderContext): string {
   for (const f of byFile) {
     const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.subject;
     out.push(`${severityLabel(c, f)} ${c.bold(f.code)}  ${c.dim(where)}`);
-    out.push(indent(f.title + (f.consequenceOf ? c.dim(` (follows from ${f.consequenceOf})`) : ''), '      '));
+    out.push(
+      indent(f.title + (f.consequenceOf ? c.dim(` (follows from ${f.consequenceOf})`) : ''), '      '),
+    );
     if (f.detail) out.push(indent(c.dim(f.detail), '      '));
-    for (const e of f.evidence.slice(0, 5)) out.push(indent(`${c.dim(`[${e.source}]`)} ${e.excerpt}`, '      '));
+    for (const e of f.evidence.slice(0, 5))
+      out.push(indent(`${c.dim(`[${e.source}]`)} ${e.excerpt}`, '      '));
     if (f.fix) {
       out.push(indent(`${c.green('fix:')} ${f.fix.summary}`, '      '));
       if (f.fix.snippet) out.push(indent(c.green(f.fix.snippet.replace(/\n$/, '')), '        '));

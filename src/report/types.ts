@@ -1,6 +1,7 @@
 import type { FindingCode, Hop, Severity } from '../codes/registry.js';
 
-export type EvidenceSource = 'authentik-api' | 'discovery' | 'mas-config' | 'mas-admin' | 'synapse' | 'kube' | 'log' | 'file';
+export type EvidenceSource =
+  'authentik-api' | 'discovery' | 'mas-config' | 'mas-admin' | 'synapse' | 'kube' | 'log' | 'file';
 
 export interface Evidence {
   source: EvidenceSource;

@@ -26,7 +26,11 @@ describe('Secret', () => {
     const a = JSON.parse(JSON.stringify(new Secret(CANARY)));
     const b = JSON.parse(JSON.stringify(new Secret(CANARY)));
     const c = JSON.parse(JSON.stringify(new Secret(CANARY + 'x')));
-    expect(a).toEqual({ $secret: true, sha256: expect.stringMatching(/^[0-9a-f]{8}$/), length: CANARY.length });
+    expect(a).toEqual({
+      $secret: true,
+      sha256: expect.stringMatching(/^[0-9a-f]{8}$/),
+      length: CANARY.length,
+    });
     expect(a.sha256).toBe(b.sha256);
     expect(a.sha256).not.toBe(c.sha256);
   });

@@ -1,4 +1,13 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Document, type Node as YamlNode, type Pair } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Document,
+  type Node as YamlNode,
+  type Pair,
+} from 'yaml';
 import type { Location } from '../../report/types.js';
 
 export type PathSeg = string | number;
@@ -48,7 +57,8 @@ export function formatPath(path: readonly PathSeg[]): string {
 
 function findPair(node: unknown, key: PathSeg): Pair | undefined {
   if (isMap(node)) {
-    return node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key)) as Pair | undefined;
+    return node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(key)) as
+      Pair | undefined;
   }
   return undefined;
 }
@@ -112,7 +122,12 @@ export class YamlConfigView implements ConfigView {
       } else if (value && typeof value === 'object') {
         for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
           const pair = findPair(node, k);
-          out.push({ path: [...path, k], isKey: true, value: k, location: this.loc(this.position(pair?.key as YamlNode)) });
+          out.push({
+            path: [...path, k],
+            isKey: true,
+            value: k,
+            location: this.loc(this.position(pair?.key as YamlNode)),
+          });
           walk(v, pair?.value, [...path, k]);
         }
       }

@@ -15,9 +15,19 @@ export function parseYamlText(text: string, file: string, mapper?: PositionMappe
   const lineCounter = new LineCounter();
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false, strict: false }) as Document[];
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+      strict: false,
+    }) as Document[];
   } catch (err) {
-    throw new InputError(`${file}: cannot parse as YAML (${(err as Error).message.split('\n')[0]})`, file, undefined, { cause: err });
+    throw new InputError(
+      `${file}: cannot parse as YAML (${(err as Error).message.split('\n')[0]})`,
+      file,
+      undefined,
+      { cause: err },
+    );
   }
   if (!Array.isArray(docs)) docs = [docs as unknown as Document];
   for (const doc of docs) {
@@ -37,5 +47,8 @@ export function viewFromYaml(kind: ConfigKind, text: string, file = `${kind}.yam
   const { docs, lineCounter } = parseYamlText(text, file);
   const doc = docs[0];
   if (!doc) throw new InputError(`${file}: the file is empty`, file);
-  return new YamlConfigView(kind, file, [], doc, doc.toJS({ maxAliasCount: 1000 }), fileMapper(lineCounter), { line: 1, column: 1 });
+  return new YamlConfigView(kind, file, [], doc, doc.toJS({ maxAliasCount: 1000 }), fileMapper(lineCounter), {
+    line: 1,
+    column: 1,
+  });
 }

@@ -1,0 +1,111 @@
+import type http from 'node:http';
+import { InputError } from '../errors.js';
+import type { EmulatorDefinition, EmulatorInstance, StackEnv } from './emulator.js';
+import { json, listen, Router, type FaultTable, type RunningServer } from './http/server.js';
+import { SandboxLog } from './log.js';
+import { EMULATORS } from './registry.js';
+import { parseScenario, readScenario, substituteUrls } from './scenario/load.js';
+import { SERVICES, type ScenarioFile, type ServiceName } from './scenario/schema.js';
+
+export interface Stack {
+  scenario: ScenarioFile;
+  urls: Record<ServiceName, string>;
+  /** the control API: logs, faults, info */
+  controlUrl: string;
+  log: SandboxLog;
+  services: Partial<Record<ServiceName, EmulatorInstance>>;
+  setFaults(service: ServiceName, faults: FaultTable): void;
+  close(): Promise<void>;
+}
+
+export interface StartStackOptions {
+  scenario?: string;
+  scenarioFile?: string;
+  /** extra faults on top of the scenario's, e.g. from `--latency` flags or a benchmark */
+  faults?: Partial<Record<ServiceName, FaultTable>>;
+  /** emulator definitions; defaults to the registry (tests may pass their own) */
+  emulators?: Partial<Record<ServiceName, () => Promise<EmulatorDefinition<unknown>>>>;
+}
+
+/**
+ * Starts every emulated service of a scenario on loopback. Ports are bound first so the
+ * scenario's `${..._URL}` placeholders can be filled before any service reads its state.
+ */
+export async function startStack(options: StartStackOptions = {}): Promise<Stack> {
+  const source = readScenario({ name: options.scenario, file: options.scenarioFile });
+  const targets = new Map<ServiceName, Router>();
+  const servers: RunningServer[] = [];
+  const urls = {} as Record<ServiceName, string>;
+  try {
+    for (const service of SERVICES) {
+      const listener: http.RequestListener = (req, res) => {
+        const router = targets.get(service);
+        if (router) return router.listener(req, res);
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"detail":"starting"}');
+      };
+      const server = await listen(listener);
+      servers.push(server);
+      urls[service] = server.url;
+    }
+    const scenario = parseScenario(substituteUrls(source.text, urls), source.file);
+    const log = new SandboxLog();
+    const env: StackEnv = { urls, log, scenarioDir: source.dir };
+    const registry = options.emulators ?? EMULATORS;
+    const services: Partial<Record<ServiceName, EmulatorInstance>> = {};
+    for (const service of SERVICES) {
+      const load = registry[service];
+      if (!load) continue;
+      const definition = await load();
+      const parsed = definition.section.safeParse(scenario[service] ?? {});
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new InputError(
+          `${source.file}: ${service}.${issue.path.join('.')}: ${issue.message}`,
+          source.file,
+        );
+      }
+      const instance = await definition.create(parsed.data, env);
+      instance.router.faults = {
+        ...(scenario.faults?.[service] ?? {}),
+        ...(options.faults?.[service] ?? {}),
+      };
+      services[service] = instance;
+      targets.set(service, instance.router);
+    }
+    const control = new Router('control')
+      .on('GET', '/logs', 'control', (ctx) => json(200, log.read(ctx.query.get('service') ?? undefined)))
+      .on('GET', '/info', 'control', () =>
+        json(200, {
+          scenario: scenario.name,
+          urls,
+          services: Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.info()])),
+        }),
+      )
+      .on('PUT', '/faults/:service', 'control', async (ctx) => {
+        const router = targets.get(ctx.params.service as ServiceName);
+        if (!router) return json(404, { detail: 'no such service' });
+        router.faults = await ctx.json<FaultTable>();
+        return json(200, router.faults);
+      });
+    const controlServer = await listen(control.listener);
+    servers.push(controlServer);
+    return {
+      scenario,
+      urls,
+      controlUrl: controlServer.url,
+      log,
+      services,
+      setFaults(service, faults) {
+        const router = targets.get(service);
+        if (router) router.faults = faults;
+      },
+      async close() {
+        await Promise.all(Object.values(services).map((s) => s.close?.()));
+        await Promise.all(servers.map((s) => s.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw err;
+  }
+}
