@@ -4,6 +4,10 @@ import type { CliIO, Command, ExitCode } from './io.js';
 
 // Each command module is imported only when it runs, so `--version` and `--help` stay fast.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  lint: {
+    summary: 'offline lint of MAS, Synapse, ESS and SOPS-encrypted config files',
+    load: async () => (await import('./commands/lint.js')).default,
+  },
   codes: {
     summary: 'list every finding code with its hop, severity and title',
     load: async () => (await import('./commands/codes.js')).default,

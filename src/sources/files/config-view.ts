@@ -43,6 +43,12 @@ export interface ConfigView {
   scalars(): ScalarEntry[];
   /** true when the values came out of SOPS: positions inside a value are then the value's key */
   encrypted: boolean;
+  /**
+   * true when the document is one piece of a config that is merged with others before the
+   * service reads it (ESS `additional` entries, a values Secret): checks that need the whole
+   * config (e.g. "http.public_base is missing") stay quiet on fragments.
+   */
+  fragment: boolean;
 }
 
 export function subjectFor(view: Pick<ConfigView, 'file' | 'via'>): string {
@@ -78,6 +84,9 @@ export class YamlConfigView implements ConfigView {
     private readonly mapper: PositionMapper | null,
     private readonly anchor: { line: number; column: number },
     readonly encrypted = false,
+    readonly fragment = false,
+    /** the node this view starts at; the document's root unless the view covers a sub-tree */
+    private readonly root: unknown = doc.contents,
   ) {}
 
   private position(node: YamlNode | undefined | null): { line: number; column: number } | undefined {
@@ -91,7 +100,7 @@ export class YamlConfigView implements ConfigView {
   }
 
   locate(path: PathSeg[], part: 'key' | 'value' = 'key'): Location {
-    let node: unknown = this.doc.contents;
+    let node: unknown = this.root;
     let best: { line: number; column: number } | undefined = this.position(node as YamlNode);
     for (let i = 0; i < path.length; i++) {
       const seg = path[i]!;
@@ -132,7 +141,7 @@ export class YamlConfigView implements ConfigView {
         }
       }
     };
-    walk(this.data, this.doc.contents, []);
+    walk(this.data, this.root, []);
     return out;
   }
 }

@@ -11,8 +11,12 @@ export interface ParsedYaml {
  * Parses YAML (or JSON, a subset) into documents with positions. A syntax error becomes an
  * InputError naming the file and line, in one sentence.
  */
-export function parseYamlText(text: string, file: string, mapper?: PositionMapper): ParsedYaml {
-  const lineCounter = new LineCounter();
+export function parseYamlText(
+  text: string,
+  file: string,
+  mapper?: PositionMapper,
+  lineCounter = new LineCounter(),
+): ParsedYaml {
   let docs: Document[];
   try {
     docs = parseAllDocuments(text, {

@@ -1,0 +1,6 @@
+import { essChecks } from './ess/index.js';
+import type { LintCheck } from './lint-check.js';
+import { synapseChecks } from './synapse/index.js';
+
+/** Every offline check, in chain order: MAS config, then ESS placement, then Synapse. */
+export const LINT_CHECKS: readonly LintCheck[] = [...essChecks, ...synapseChecks];
