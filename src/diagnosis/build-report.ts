@@ -1,6 +1,7 @@
 import { CHAIN_HOPS, HOPS, SEVERITIES, type Hop, type Severity } from '../codes/registry.js';
 import type { ChainLink, Finding, HopStatus, Report, SourceReport } from '../report/types.js';
 import { VERSION } from '../version.js';
+import { markConsequences } from './consequences.js';
 
 const severityRank: Record<Severity, number> = { error: 0, warn: 1, info: 2 };
 const hopRank = Object.fromEntries(HOPS.map((h, i) => [h, i])) as Record<Hop, number>;
@@ -38,7 +39,7 @@ function hopStatus(findings: Finding[], unknown: boolean): HopStatus {
 
 /** Orders findings along the chain, computes each hop's status and the one-sentence verdict. */
 export function buildReport(findings: readonly Finding[], options: BuildReportOptions = {}): Report {
-  const sorted = sortFindings(findings);
+  const sorted = sortFindings(markConsequences(findings));
   const hops = options.hops ?? HOPS;
   const chain: ChainLink[] = hops.map((hop) => {
     const own = sorted.filter((f) => f.hop === hop);
