@@ -7,7 +7,7 @@
  * `yaml` package does: `1_000` and `010` are the integers 1000 and 8 to Go, and a
  * timestamp-looking scalar stays a string. This module holds that model and nothing else.
  */
-import { isScalar, Scalar } from 'yaml';
+import { Scalar } from 'yaml';
 
 /** The `type:` tags sops writes into `ENC[...]` values, `comment` aside. */
 export type SopsValueType = 'str' | 'int' | 'float' | 'bool' | 'bytes' | 'time';
@@ -315,8 +315,4 @@ export function goReadsPlainAsString(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-export function isGoScalarNode(node: unknown): node is Scalar {
-  return isScalar(node);
 }
