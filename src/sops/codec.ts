@@ -581,6 +581,7 @@ async function sealDocuments(
     macOnlyEncrypted: boolean;
     metadataFor: (lastModified: string, mac: string, index: number, doc: Document) => YAMLMap;
     now: Date;
+    lineCounter?: LineCounter;
   },
 ): Promise<string> {
   let shouldEncrypt: (keyPath: readonly string[]) => boolean;
@@ -591,7 +592,7 @@ async function sealDocuments(
   }
   const ctx: WalkContext = {
     file: options.file,
-    lineCounter: undefined,
+    lineCounter: options.lineCounter,
     resolve: resolverFor(options.style.format),
     shouldEncrypt,
     cipher: options.cipher,
@@ -641,7 +642,12 @@ export async function encryptSops(plainText: string, options: EncryptOptions): P
   const format = options.format ?? detectFormat(options.file, plainText);
   const parsed = parseText(plainText, format, file);
   for (const doc of parsed.documents) rememberParsed(doc);
-  return encryptSopsDocuments(parsed.documents, { ...options, file, style: parsed.style });
+  return encryptSopsDocuments(parsed.documents, {
+    ...options,
+    file,
+    style: parsed.style,
+    lineCounter: parsed.lineCounter,
+  });
 }
 
 /**
@@ -650,7 +656,7 @@ export async function encryptSops(plainText: string, options: EncryptOptions): P
  */
 export async function encryptSopsDocuments(
   documents: readonly Document[],
-  options: EncryptOptions & { style?: OutputStyle },
+  options: EncryptOptions & { style?: OutputStyle; lineCounter?: LineCounter },
 ): Promise<string> {
   const file = options.file ?? '<input>';
   if (options.recipients.length === 0) throw new UsageError(`${file}: no age recipients to encrypt for`);
@@ -677,6 +683,7 @@ export async function encryptSopsDocuments(
       rules,
       macOnlyEncrypted,
       now: options.now ?? new Date(),
+      ...(options.lineCounter ? { lineCounter: options.lineCounter } : {}),
       metadataFor: (lastModified, mac, _index, doc) =>
         yamlMetadataNode(doc, newMetadataObject({ age, lastModified, mac, rules, macOnlyEncrypted })),
     },

@@ -251,7 +251,7 @@ export function goScalarToJs(scalar: GoScalar): unknown {
  * (strconv.Atoi, ParseFloat, ParseBool, time.UnmarshalText). Undefined when Go would fail.
  */
 export function parseTypedPlaintext(type: SopsValueType, bytes: Uint8Array): GoScalar | undefined {
-  if (type === 'bytes') return { type, value: bytes };
+  if (type === 'bytes') return { type, value: new Uint8Array(bytes) };
   const text = new TextDecoder().decode(bytes);
   switch (type) {
     case 'str':
