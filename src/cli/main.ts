@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list every finding code with its hop, severity and title',
     load: async () => (await import('./commands/codes.js')).default,
   },
+  sops: {
+    summary: 'decrypt or encrypt age-based SOPS files',
+    load: async () => (await import('./commands/sops.js')).default,
+  },
 };
 
 function help(): string {
