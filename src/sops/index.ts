@@ -46,14 +46,12 @@ export {
   encryptSopsDocuments,
   parseSopsText,
   reencryptSops,
-  DecryptedSopsFile,
   type AgeIdentities,
   type DecryptOptions,
   type EncryptOptions,
   type ReencryptOptions,
-  type SopsDocument,
-  type SourcePosition,
 } from './codec.js';
+export { DecryptedSopsFile, type SopsDocument, type SourcePosition } from './decrypted-file.js';
 export {
   resolveAgeIdentities,
   parseAgeIdentities,
