@@ -189,6 +189,12 @@ describe('integrity', () => {
     expect(none.code).toBe('ERR_SOPS_NO_IDENTITY');
   });
 
+  it('refuses a malformed identity without echoing it', async () => {
+    const err = await rejection(decryptSops(text, ['AGE-SECRET-KEY-1BROKENKEYMATERIAL']));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).not.toContain('BROKENKEYMATERIAL');
+  });
+
   it('never puts plaintext or keys into error messages', async () => {
     const errors = await Promise.all([
       rejection(decryptSops(tamper(text, 'name: mas-config', 'name: evil'), [key.identity])),

@@ -2,7 +2,7 @@
  * The age layer: sops writes the raw 32-byte data key into one armored age file per recipient.
  */
 import { armor, Decrypter, Encrypter } from 'age-encryption';
-import { SopsError, UsageError } from '../errors.js';
+import { InputError, SopsError, UsageError } from '../errors.js';
 import type { Secret } from '../snapshot/secret.js';
 import type { AgeKeyEntry } from './metadata.js';
 import { DATA_KEY_BYTES } from './value-cipher.js';
@@ -20,7 +20,14 @@ export async function unwrapDataKey(
   context: { file: string; identitySources: readonly string[] },
 ): Promise<Uint8Array> {
   const decrypter = new Decrypter();
-  for (const identity of identities) decrypter.addIdentity(identity.reveal());
+  identities.forEach((identity, index) => {
+    try {
+      decrypter.addIdentity(identity.reveal());
+    } catch {
+      // never echo the key itself
+      throw new InputError(`age identity ${index + 1} of ${identities.length} is not a valid age identity`);
+    }
+  });
   const problems: string[] = [];
   for (const entry of entries) {
     let sealed: Uint8Array;
