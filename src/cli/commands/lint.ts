@@ -37,15 +37,15 @@ const command: Command = {
       throw new UsageError('lint: name at least one file (see `ssochain lint --help`)');
     const format = outputFormat(values.output, io, ['text', 'json', 'markdown', 'sarif']);
     const threshold = failOn(values['fail-on']);
-    const sops = sopsAdapterFor({ ageKeyFile: values['age-key-file'], env: io.env });
+    const sops = sopsAdapterFor({ ageKeyFile: values['age-key-file'], env: io.env, cwd: io.cwd });
     const inputs: LoadedInput[] = [];
     for (const file of positionals) {
       if (file === '-') {
         if (!io.readStdin) throw new UsageError('lint: standard input is not available here');
         const text = (await io.readStdin()).toString('utf8');
-        inputs.push(await loadConfigText(text, '<stdin>', { sops }));
+        inputs.push(await loadConfigText(text, '<stdin>', { sops, wrongKeyIsInputError: true }));
       } else {
-        inputs.push(await loadConfigFile(file, { sops }));
+        inputs.push(await loadConfigFile(file, { sops, wrongKeyIsInputError: true }));
       }
     }
     const { report, notes, errors } = lintReport(inputs);

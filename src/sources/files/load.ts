@@ -29,6 +29,8 @@ export interface LoadOptions {
   maxBytes?: number;
   /** the name to show for the file in findings (defaults to the path as given) */
   displayName?: string;
+  /** report a SOPS file that no given identity opens as bad input instead of a finding */
+  wrongKeyIsInputError?: boolean;
 }
 
 export interface LoadedInput {
@@ -244,10 +246,10 @@ export class ConfigLoader {
         this.findings.push(
           makeFinding('sops-mac-mismatch', {
             subject,
-            detail: `${err.message}. The values were changed without sops (or the MAC was), so the file cannot be trusted.`,
+            detail: `${err.message.replace(/\.$/, '')}. Flux does not check the MAC by default, so the cluster may be running content nobody encrypted.`,
             fix: {
               summary:
-                'Restore the file from git, or re-create the change with `sops edit` / `ssochain sops edit` so the MAC is recomputed.',
+                'Restore the file from Git, or make the change again through sops (`sops edit`, or `ssochain sops decrypt` then `ssochain sops encrypt --in-place`) so the MAC is recomputed.',
             },
             location,
           }),
@@ -260,6 +262,14 @@ export class ConfigLoader {
             location,
             fix: { summary: 'Give an age identity with --age-key-file.' },
           }),
+        );
+      } else if (this.options.wrongKeyIsInputError) {
+        // lint: the file could not be checked at all, so it is bad input (exit 2), named as such
+        throw new InputError(
+          `${err.message.replace(/^[^:]+: /, `${this.file}: `)} (sops-decrypt-failed)`,
+          this.file,
+          undefined,
+          { cause: err },
         );
       } else {
         this.findings.push(
