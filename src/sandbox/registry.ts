@@ -4,4 +4,7 @@ import type { ServiceName } from './scenario/schema.js';
 /**
  * The emulators the stack can host, loaded lazily. Each emulator adds its own line here.
  */
-export const EMULATORS: Partial<Record<ServiceName, () => Promise<EmulatorDefinition<unknown>>>> = {};
+export const EMULATORS: Partial<Record<ServiceName, () => Promise<EmulatorDefinition<unknown>>>> = {
+  authentik: async () =>
+    (await import('./authentik/index.js')).authentikEmulator as EmulatorDefinition<unknown>,
+};

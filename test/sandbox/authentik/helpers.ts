@@ -1,0 +1,108 @@
+import { listen, type RunningServer } from '../../../src/sandbox/http/server.js';
+import { SandboxLog } from '../../../src/sandbox/log.js';
+import {
+  createAuthentik,
+  resolveSection,
+  type AuthentikInstance,
+} from '../../../src/sandbox/authentik/index.js';
+
+export const MAS_URL = 'http://127.0.0.1:18080';
+export const CALLBACK = `${MAS_URL}/upstream/callback/01KQDJTR1ZVTG8JQ220F5BNBFZ`;
+
+export interface Running {
+  url: string;
+  instance: AuthentikInstance;
+  server: RunningServer;
+  log: SandboxLog;
+  token: string;
+  close(): Promise<void>;
+}
+
+/** Starts the Authentik emulator alone on loopback with a scenario section (default: the seed). */
+export async function startAuthentik(section: unknown = {}): Promise<Running> {
+  const log = new SandboxLog();
+  const ref: { target?: AuthentikInstance } = {};
+  const server = await listen((req, res) => ref.target!.router.listener(req, res));
+  const resolved = resolveSection(section);
+  const instance = createAuthentik(resolved, {
+    urls: { authentik: server.url, mas: MAS_URL, synapse: 'http://127.0.0.1:18008' },
+    log,
+    scenarioDir: process.cwd(),
+  });
+  ref.target = instance;
+  return {
+    url: server.url,
+    instance,
+    server,
+    log,
+    token: resolved.api_token,
+    close: () => server.close(),
+  };
+}
+
+/** A browser-like client: keeps cookies, follows nothing by itself (redirect: manual). */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly base: string) {}
+
+  async fetch(
+    path: string,
+    init: RequestInit & { headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const url = path.startsWith('http') ? path : `${this.base}${path}`;
+    const headers: Record<string, string> = { ...(init.headers ?? {}) };
+    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, i).trim(), pair!.slice(i + 1).trim());
+    }
+    return res;
+  }
+
+  /** GET following redirects on this origin (as a browser would), returns the last response */
+  async follow(path: string, max = 10): Promise<Response> {
+    let res = await this.fetch(path);
+    for (let i = 0; i < max && res.status >= 300 && res.status < 400; i++) {
+      const loc = res.headers.get('location')!;
+      if (loc.startsWith('http') && !loc.startsWith(this.base)) return res;
+      res = await this.fetch(loc);
+    }
+    return res;
+  }
+
+  /** executor GET: returns the challenge */
+  async challenge(slug: string, query: string): Promise<Record<string, unknown>> {
+    const res = await this.follow(`/api/v3/flows/executor/${slug}/?query=${encodeURIComponent(query)}`);
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  /** executor POST of an answer, then GET after the 302 (stage done), returns the next challenge */
+  async answer(slug: string, query: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const path = `/api/v3/flows/executor/${slug}/?query=${encodeURIComponent(query)}`;
+    const csrf = this.cookies.get('authentik_csrf');
+    const res = await this.fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(csrf ? { 'x-authentik-csrf': csrf } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (res.status === 302) return this.challenge(slug, query);
+    return (await res.json()) as Record<string, unknown>;
+  }
+}
+
+export function api(run: Running) {
+  return async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${run.url}/api/v3${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${run.token}`,
+        'content-type': 'application/json',
+        ...(init.headers ?? {}),
+      },
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+  };
+}
