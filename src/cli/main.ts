@@ -8,6 +8,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'offline lint of MAS, Synapse, ESS and SOPS-encrypted config files',
     load: async () => (await import('./commands/lint.js')).default,
   },
+  sandbox: {
+    summary: 'run the emulated Authentik, MAS and Synapse of a scenario',
+    load: async () => (await import('./commands/sandbox.js')).default,
+  },
   codes: {
     summary: 'list every finding code with its hop, severity and title',
     load: async () => (await import('./commands/codes.js')).default,

@@ -1,0 +1,31 @@
+import type { SsochainConfig } from '../config/schema.js';
+import type { Stack } from './stack.js';
+
+/**
+ * An ssochain.yaml that points at a running sandbox, built from what each emulator says about
+ * itself in info(): these are sandbox credentials, so they are written as literal values.
+ */
+export function sandboxClientConfig(stack: Pick<Stack, 'urls' | 'services'>): Partial<SsochainConfig> {
+  const ak = stack.services.authentik?.info() ?? {};
+  const mas = stack.services.mas?.info() ?? {};
+  const syn = stack.services.synapse?.info() ?? {};
+  const config: Record<string, unknown> = {
+    authentik: {
+      url: stack.urls.authentik,
+      ...(ak.apiToken ? { token: { value: ak.apiToken } } : {}),
+      ...(ak.application ? { application: ak.application } : {}),
+    },
+    mas: {
+      url: mas.publicBase ? mas.publicBase.replace(/\/$/, '') : stack.urls.mas,
+      ...(mas.adminClientId && mas.adminClientSecret
+        ? { admin: { clientId: mas.adminClientId, clientSecret: { value: mas.adminClientSecret } } }
+        : {}),
+    },
+    synapse: {
+      url: stack.urls.synapse,
+      ...(syn.serverName ? { serverName: syn.serverName } : {}),
+      ...(syn.sharedSecret ? { sharedSecret: { value: syn.sharedSecret } } : {}),
+    },
+  };
+  return config as Partial<SsochainConfig>;
+}
