@@ -91,6 +91,12 @@ export const MAS_KNOWN_MISTAKES: readonly KnownMistake[] = [
     note: 'MAS reads `claims_imports` (plural "claims"); with the typo every import silently falls back to `ignore`.',
   },
   {
+    place: '*',
+    key: '<<',
+    meant: 'the keys written out',
+    note: 'MAS reads its config with figment’s plain YAML provider, which does not apply YAML merge keys: `<<: *anchor` stays a key of its own that MAS ignores, so the merged settings are missing. Write the keys out (anchors and aliases for whole values do work).',
+  },
+  {
     place: '',
     key: 'client_secret',
     meant: 'clients[].client_secret',

@@ -56,3 +56,10 @@ describe('findDialectBlocks', () => {
     expect(isCoveredBy(['a'], [['a', 'b']])).toBe(false);
   });
 });
+
+describe('findDialectBlocks on odd shapes', () => {
+  it('keeps stray mapping keys as their own block when the section next to them has no provider', () => {
+    const blocks = findDialectBlocks({ oidc_providers: [], user_mapping_provider: { config: {} } });
+    expect(blocks.map((b) => b.kind).sort()).toEqual(['provider-list', 'stray-keys']);
+  });
+});

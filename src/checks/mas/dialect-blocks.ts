@@ -165,7 +165,7 @@ export function findDialectBlocks(data: unknown): DialectBlock[] {
         ...mappingOf(node, stray),
         ...(claimsImports ? mappingOf(claimsImports, strayInClaims) : {}),
       };
-      const firstSection = sectionBlocks[0];
+      const firstSection = sectionBlocks.find((b) => b.sources.length > 0);
       if (firstSection && !isMasProviderEntry(path)) {
         // mapping keys pasted next to `upstream_oauth2_config:` rather than inside it
         firstSection.keys.push(...keyPaths);

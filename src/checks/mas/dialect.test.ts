@@ -205,3 +205,31 @@ describe('mas/dialect', () => {
     });
   });
 });
+
+describe('the redirect URI in the dialect fix', () => {
+  it('is spelled out from http.public_base, another MAS document, or the ESS ingress host', () => {
+    const text = [
+      'upstream_oauth2_config:',
+      '  issuer: https://auth.example.com/application/o/matrix/',
+      '  client_id: matrix',
+    ].join('\n');
+    const view = viewFromYaml('mas', text, 'values.yaml');
+    const ess = viewFromYaml(
+      'ess-values',
+      'matrixAuthenticationService:\n  ingress:\n    host: account.example.com',
+      'values.yaml',
+    );
+    const [finding] = runDialectCheck(view, [ess, view]);
+    const id = String(providerOf(finding!.fix!.snippet).id);
+    expect(finding!.fix!.summary).toContain(`https://account.example.com/upstream/callback/${id}`);
+    const own = viewFromYaml(
+      'mas',
+      `${text}\nhttp:\n  public_base: https://mas.example.com/prefix`,
+      'mas.yaml',
+    );
+    expect(runDialectCheck(own, [own])[0]!.fix!.summary).toContain(
+      `https://mas.example.com/prefix/upstream/callback/${id}`,
+    );
+    expect(dialect(text)[0]!.fix!.summary).toContain(`<public_base>/upstream/callback/${id}`);
+  });
+});

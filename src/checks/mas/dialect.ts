@@ -2,7 +2,7 @@ import type { Finding } from '../../report/types.js';
 import { formatPath, subjectFor, type ConfigView } from '../../sources/files/config-view.js';
 import { makeFinding } from '../finding.js';
 import type { LintCheck } from '../lint-check.js';
-import { getAt, providerEntries } from './config-data.js';
+import { getAt, providerEntries, stringAt } from './config-data.js';
 import { findDialectBlocks, type DialectBlock } from './dialect-blocks.js';
 import {
   renderProvidersSnippet,
@@ -61,6 +61,32 @@ export function translateDialectBlocks(view: ConfigView, all: readonly ConfigVie
   });
 }
 
+/**
+ * Where MAS is reached, to spell out the redirect URI Authentik needs: this document's
+ * `http.public_base`, another MAS document's, or the ESS values' MAS ingress host (the chart
+ * sets `http.public_base` to `https://<that host>`).
+ */
+export function publicBaseFor(view: ConfigView, all: readonly ConfigView[]): string | undefined {
+  const own = stringAt(view.data, ['http', 'public_base']);
+  if (own) return own;
+  for (const other of all) {
+    if (other.kind === 'mas' && other !== view) {
+      const base = stringAt(other.data, ['http', 'public_base']);
+      if (base) return base;
+    }
+    if (other.kind === 'ess-values' && other.file === view.file) {
+      const host = stringAt(other.data, ['matrixAuthenticationService', 'ingress', 'host']);
+      if (host) return `https://${host}/`;
+    }
+  }
+  return undefined;
+}
+
+/** The redirect URI MAS uses for a provider: `<public_base>/upstream/callback/<id>`. */
+export function callbackUrl(publicBase: string | undefined, id: string): string {
+  return `${publicBase ? publicBase.replace(/\/*$/, '/') : '<public_base>/'}upstream/callback/${id}`;
+}
+
 function describeBlock(block: DialectBlock): string {
   const keys = block.keys.map((k) => `\`${formatPath(k)}\``).join(', ');
   switch (block.kind) {
@@ -83,7 +109,9 @@ function describeBlock(block: DialectBlock): string {
  * block, whose fix is the translated `upstream_oauth2.providers` entry.
  */
 export function runDialectCheck(view: ConfigView, all: readonly ConfigView[]): Finding[] {
+  const publicBase = publicBaseFor(view, all);
   return translateDialectBlocks(view, all).map(({ block, translations, snippet }) => {
+    const redirectUris = translations.map((t) => callbackUrl(publicBase, String(t.provider.id)));
     const names = translations.map((t) => `\`${String(t.provider.id)}\``).join(', ');
     const notes = translations.flatMap((t, i) =>
       t.notes.map((n) => (translations.length > 1 ? `[${i + 1}] ${n}` : n)),
@@ -113,7 +141,7 @@ export function runDialectCheck(view: ConfigView, all: readonly ConfigView[]): F
           translations.some((t) => t.secretOmitted)
             ? ', put the client secret back by hand (it is never printed)'
             : ''
-        }, and make sure Authentik’s redirect URIs contain <public_base>/upstream/callback/<id> for ${names}.`,
+        }, and make sure Authentik’s redirect URIs contain ${redirectUris.join(' and ')}.`,
         snippet,
         repair: 'mas-translate-dialect',
       },

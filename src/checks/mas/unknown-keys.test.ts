@@ -98,3 +98,18 @@ describe('mas/unknown-keys', () => {
     expect(schemaPlace([])).toBe('');
   });
 });
+
+describe('YAML merge keys', () => {
+  it('are reported, because MAS’s YAML reader does not apply them', () => {
+    const findings = unknown(
+      [
+        'upstream_oauth2:',
+        '  providers:',
+        '    - <<: {issuer: "https://a/"}',
+        '      id: 01HFRQFT5QFMJFGF01P7JAV2ME',
+      ].join('\n'),
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.detail).toContain('merge keys');
+  });
+});
