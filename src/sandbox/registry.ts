@@ -7,4 +7,5 @@ import type { ServiceName } from './scenario/schema.js';
 export const EMULATORS: Partial<Record<ServiceName, () => Promise<EmulatorDefinition<unknown>>>> = {
   authentik: async () =>
     (await import('./authentik/index.js')).authentikEmulator as EmulatorDefinition<unknown>,
+  mas: async () => (await import('./mas/index.js')).masEmulator as EmulatorDefinition<unknown>,
 };
