@@ -2,7 +2,7 @@ import type { RequestContext } from '../http/server.js';
 import type { Events } from './events.js';
 import { modelRef } from './events.js';
 import { evaluate, UnsupportedExpression, type ExprUser } from './expression.js';
-import type { Store, UserRec } from './model.js';
+import { anonymousUser, type Store, type UserRec } from './model.js';
 
 export interface PolicyResult {
   passing: boolean;
@@ -77,9 +77,9 @@ function runPolicy(
   const policy = store.data.policies[policyPk]!;
   const extra = policy.message ? [policy.message] : [];
   if (policy.result !== undefined) return { passing: policy.result, messages: extra };
-  if (!user) return { passing: false, messages: extra };
   try {
-    const { value, messages } = evaluate(policy.expression, exprUser(store, user));
+    // anonymous requests run policies as Django's AnonymousUser
+    const { value, messages } = evaluate(policy.expression, exprUser(store, user ?? anonymousUser()));
     return { passing: Boolean(value), messages: [...messages, ...extra] };
   } catch (err) {
     const emulatorLimit = err instanceof UnsupportedExpression;

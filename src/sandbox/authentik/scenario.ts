@@ -804,12 +804,27 @@ export function mergeSection(override: z.output<typeof AuthentikOverrideSchema>)
 // Reference checks
 // ---------------------------------------------------------------------------------------------
 
+const SINGULAR: Record<CollectionName, string> = {
+  users: 'user',
+  groups: 'group',
+  flows: 'flow',
+  stages: 'stage',
+  prompts: 'prompt',
+  property_mappings: 'property mapping',
+  certificates: 'certificate',
+  providers: 'provider',
+  applications: 'application',
+  policies: 'policy',
+  brands: 'brand',
+  invitations: 'invitation',
+};
+
 function checkReferences(s: AuthentikSection, ctx: z.RefinementCtx): void {
   const issue = (path: (string | number)[], message: string) =>
     ctx.addIssue({ code: 'custom', path, message });
   const need = (kind: CollectionName, name: string | null | undefined, path: (string | number)[]) => {
     if (name === null || name === undefined) return;
-    if (!(name in s[kind])) issue(path, `unknown ${kind.replace(/s$/, '').replace('_', ' ')} '${name}'`);
+    if (!(name in s[kind])) issue(path, `unknown ${SINGULAR[kind]} '${name}'`);
   };
   const mappingNames = new Set(
     Object.entries(s.property_mappings).flatMap(([n, m]) => (m.managed ? [n, m.managed] : [n])),
