@@ -11,7 +11,7 @@ import { Document, isScalar, type YAMLMap } from 'yaml';
 import { MAS_SCHEMA_DEFINITIONS } from '../../knowledge/mas-config-schema.js';
 import { resolveMasType } from '../../knowledge/mas-schema.js';
 import { isRecord, isSet } from './config-data.js';
-import type { DialectSource } from './dialect-blocks.js';
+import { DIALECT_TEMPLATE_KEYS, type DialectSource } from './dialect-blocks.js';
 import { deriveProviderUlid, isMasUlid } from './provider-id.js';
 import { isSecretPath } from './secret-values.js';
 
@@ -114,6 +114,11 @@ export function translateTemplate(template: string): string {
   );
 }
 
+/** Keys of Synapse's `user_mapping_provider.config`, wherever they were pasted. */
+function isMappingKey(key: string): boolean {
+  return DIALECT_TEMPLATE_KEYS.has(key);
+}
+
 function mappingConfigOf(source: DialectSource): { config: Record<string, unknown>; module?: unknown } {
   const config: Record<string, unknown> = {};
   let module: unknown;
@@ -125,14 +130,9 @@ function mappingConfigOf(source: DialectSource): { config: Record<string, unknow
       if (block.module !== undefined) module = block.module;
       Object.assign(config, isRecord(block.config) ? block.config : block);
     }
-    for (const [k, v] of Object.entries(map))
-      if (
-        k.endsWith('_template') ||
-        k === 'subject_claim' ||
-        k === 'confirm_localpart' ||
-        k === 'extra_attributes'
-      )
-        config[k] = v;
+    for (const [k, v] of Object.entries(map)) {
+      if (isMappingKey(k)) config[k] = v;
+    }
   };
   absorb(source.data);
   absorb(source.extraMapping);
@@ -146,8 +146,9 @@ const JINJA_MAPPING_MODULES = new Set([
 
 function translateClaimsImports(source: DialectSource, notes: string[]): Record<string, unknown> | undefined {
   const existing = isRecord(source.data.claims_imports) ? structuredClone(source.data.claims_imports) : {};
-  for (const k of Object.keys(existing))
-    if (k.endsWith('_template') || k === 'subject_claim' || k === 'confirm_localpart') delete existing[k];
+  for (const k of Object.keys(existing)) {
+    if (isMappingKey(k)) delete existing[k];
+  }
   const { config, module } = mappingConfigOf(source);
   if (module !== undefined && !(typeof module === 'string' && JINJA_MAPPING_MODULES.has(module))) {
     notes.push(
