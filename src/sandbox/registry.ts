@@ -8,4 +8,5 @@ export const EMULATORS: Partial<Record<ServiceName, () => Promise<EmulatorDefini
   authentik: async () =>
     (await import('./authentik/index.js')).authentikEmulator as EmulatorDefinition<unknown>,
   mas: async () => (await import('./mas/index.js')).masEmulator as EmulatorDefinition<unknown>,
+  synapse: async () => (await import('./synapse/index.js')).synapseEmulator as EmulatorDefinition<unknown>,
 };
