@@ -20,6 +20,15 @@ export interface Grant {
   used?: boolean;
 }
 
+/** Stores a grant; past 10 000 entries expired grants are dropped (a long `sandbox up`). */
+export function remember(table: Map<string, Grant>, grant: Grant): void {
+  table.set(grant.token, grant);
+  if (table.size > 10_000) {
+    const now = Date.now();
+    for (const [k, g] of table) if (g.expires < now || g.used) table.delete(k);
+  }
+}
+
 /** Everything an endpoint of the emulator needs. */
 export interface Ak {
   store: Store;

@@ -47,6 +47,8 @@ export class Events {
       brand: this.store.brandRef(),
     };
     this.store.data.events.push(event);
+    // Authentik keeps events for a year; the sandbox keeps the newest 100 000
+    if (this.store.data.events.length > 100_000) this.store.data.events.splice(0, 10_000);
     const level = action === 'configuration_error' || action.endsWith('_exception') ? 'WARN' : 'INFO';
     this.line(level, 'authentik.events.models', 'Created Event', {
       action,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { html, json, redirect, type Reply, type RequestContext, type Router } from '../http/server.js';
 import { encode, idToken, issuer, jwtKey, providerScopes, scopeClaims, seconds } from './claims.js';
-import type { Ak, Grant } from './context.js';
+import { remember, type Ak, type Grant } from './context.js';
 import { modelRef } from './events.js';
 import { escapeHtml, FlowNonApplicable, page, type Executor } from './executor.js';
 import { uuidHex } from './ids.js';
@@ -120,7 +120,7 @@ export async function fulfill(
   const out: Record<string, string> = {};
   if (params.response_type.includes('code')) {
     const code = randomBytes(16).toString('hex');
-    ak.codes.set(code, {
+    remember(ak.codes, {
       token: code,
       provider: provider.pk,
       user: user.pk,
@@ -221,11 +221,11 @@ async function issueTokens(
     expires: exp * 1000,
     idTokenSub: String(payload.sub),
   };
-  ak.accessTokens.set(access_token, grant);
+  remember(ak.accessTokens, grant);
   let refresh_token: string | undefined;
   if (scope.includes('offline_access')) {
     refresh_token = randomBytes(48).toString('base64url');
-    ak.refreshTokens.set(refresh_token, {
+    remember(ak.refreshTokens, {
       ...grant,
       token: refresh_token,
       expires: Date.now() + seconds(provider.refresh_token_validity) * 1000,
@@ -244,6 +244,8 @@ export class Oidc {
     router.on(['GET', 'POST'], '/application/o/authorize/', GROUPS.authorize, (ctx) => this.authorize(ctx));
     router.on('POST', '/application/o/token/', GROUPS.token, (ctx) => this.token(ctx));
     router.on(['GET', 'POST'], '/application/o/userinfo/', GROUPS.userinfo, (ctx) => this.userinfo(ctx));
+    router.on('POST', '/application/o/introspect/', GROUPS.token, (ctx) => this.introspect(ctx));
+    router.on('POST', '/application/o/revoke/', GROUPS.token, (ctx) => this.revoke(ctx));
     router.on('GET', '/application/o/:slug/.well-known/openid-configuration', GROUPS.discovery, (ctx) =>
       this.discovery(ctx),
     );
@@ -521,9 +523,8 @@ export class Oidc {
 
   // --- token -----------------------------------------------------------------------------------
 
-  private async token(ctx: RequestContext): Promise<Reply> {
-    const { store, events } = this.ak;
-    const form = await ctx.form();
+  /** client_secret_basic (Authorization header) or client_secret_post (form fields) */
+  private clientAuth(ctx: RequestContext, form: URLSearchParams): { clientId: string; clientSecret: string } {
     let clientId = form.get('client_id') ?? '';
     let clientSecret = form.get('client_secret') ?? '';
     const auth = ctx.headers.authorization;
@@ -535,6 +536,13 @@ export class Oidc {
         clientSecret = decodeURIComponent(decoded.slice(i + 1));
       }
     }
+    return { clientId, clientSecret };
+  }
+
+  private async token(ctx: RequestContext): Promise<Reply> {
+    const { store, events } = this.ak;
+    const form = await ctx.form();
+    const { clientId, clientSecret } = this.clientAuth(ctx, form);
     const provider = store.providerByClientId(clientId);
     if (!provider) return tokenError('invalid_client');
     const grantType = form.get('grant_type') ?? '';
@@ -656,6 +664,43 @@ export class Oidc {
     };
     if (tokens.refresh_token) body.refresh_token = tokens.refresh_token;
     return json(200, body, { 'cache-control': 'no-store', pragma: 'no-cache' });
+  }
+
+  /** RFC 7662 introspection: the client must authenticate and own the token. */
+  private async introspect(ctx: RequestContext): Promise<Reply> {
+    const form = await ctx.form();
+    const { clientId, clientSecret } = this.clientAuth(ctx, form);
+    const provider = this.ak.store.providerByClientId(clientId);
+    if (!provider || (provider.client_type === 'confidential' && clientSecret !== provider.client_secret))
+      return json(200, { active: false });
+    const raw = form.get('token') ?? '';
+    const grant = this.ak.accessTokens.get(raw) ?? this.ak.refreshTokens.get(raw);
+    if (!grant || grant.provider !== provider.pk || grant.expires < Date.now())
+      return json(200, { active: false });
+    const user = this.ak.store.data.users[grant.user];
+    return json(200, {
+      active: true,
+      scope: grant.scope.join(' '),
+      client_id: provider.client_id,
+      sub: grant.idTokenSub,
+      exp: Math.floor(grant.expires / 1000),
+      iss: issuer(this.ak.store, provider, ctx.origin),
+      aud: provider.client_id,
+      username: user?.username,
+    });
+  }
+
+  /** RFC 7009 revocation: always 200, the token stops working. */
+  private async revoke(ctx: RequestContext): Promise<Reply> {
+    const form = await ctx.form();
+    const { clientId, clientSecret } = this.clientAuth(ctx, form);
+    const provider = this.ak.store.providerByClientId(clientId);
+    if (!provider || (provider.client_type === 'confidential' && clientSecret !== provider.client_secret))
+      return tokenError('invalid_client');
+    const raw = form.get('token') ?? '';
+    for (const table of [this.ak.accessTokens, this.ak.refreshTokens])
+      if (table.get(raw)?.provider === provider.pk) table.delete(raw);
+    return { status: 200 };
   }
 
   // --- userinfo --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { Store, UserRec } from './model.js';
 export const SESSION_COOKIE = 'authentik_session';
 export const CSRF_COOKIE = 'authentik_csrf';
 export const CSRF_HEADER = 'x-authentik-csrf';
+const MAX_SESSIONS = 10_000;
 
 export type PlanEntry =
   { kind: 'binding'; binding: string } | { kind: 'consent-inmemory' } | { kind: 'fulfillment' };
@@ -88,6 +89,8 @@ export class Sessions {
       sendCookies: true,
     };
     this.byKey.set(s.key, s);
+    // bounded, oldest first, so a long-running sandbox does not grow without end
+    if (this.byKey.size > MAX_SESSIONS) this.byKey.delete(this.byKey.keys().next().value!);
     return s;
   }
 

@@ -388,3 +388,42 @@ describe('client authentication at the token endpoint', () => {
     expect(res.headers.get('www-authenticate')).toContain('invalid_token');
   });
 });
+
+describe('introspection, revocation, end-session', () => {
+  it('introspects and revokes access tokens; end-session logs out and runs the invalidation flow', async () => {
+    run = await startAuthentik();
+    const { browser, location } = await codeFor(run, 'boje', SEED_PASSWORDS.boje);
+    const t = await tokens(run, new URL(location).searchParams.get('code')!);
+    const post = (path: string, form: Record<string, string>) =>
+      fetch(`${run!.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: SEED_CLIENT_ID, client_secret: SEED_CLIENT_SECRET, ...form }),
+      });
+    const active = (await (
+      await post('/application/o/introspect/', { token: t.body.access_token! })
+    ).json()) as Record<string, unknown>;
+    expect(active).toMatchObject({
+      active: true,
+      client_id: SEED_CLIENT_ID,
+      username: 'boje',
+      scope: 'openid profile email',
+    });
+    expect((await post('/application/o/revoke/', { token: t.body.access_token! })).status).toBe(200);
+    expect(await (await post('/application/o/introspect/', { token: t.body.access_token! })).json()).toEqual({
+      active: false,
+    });
+    const info = await fetch(`${run.url}/application/o/userinfo/`, {
+      headers: { authorization: `Bearer ${t.body.access_token}` },
+    });
+    expect(info.status).toBe(401);
+    const end = await browser.fetch('/application/o/matrix/end-session/');
+    expect(end.headers.get('location')).toBe('/if/flow/default-provider-invalidation-flow/');
+    expect((await api(run)('/events/events/?actions=logout&username=boje')).body!.results).toHaveLength(1);
+    // the session no longer authorizes: back to the login flow
+    const again = await browser.fetch(
+      `/application/o/authorize/?${new URLSearchParams({ client_id: SEED_CLIENT_ID, redirect_uri: CALLBACK, response_type: 'code' })}`,
+    );
+    expect(again.headers.get('location')).toMatch(/^\/flows\/-\/default\/authentication\/\?next=/);
+  });
+});
