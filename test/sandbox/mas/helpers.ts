@@ -1,8 +1,11 @@
 import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import type http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { exportJWK, SignJWT, type JWK } from 'jose';
 import { json, listen, redirect, Router, type RunningServer } from '../../../src/sandbox/http/server.js';
 import { SandboxLog } from '../../../src/sandbox/log.js';
+import { request as httpRequest } from '../../../src/sandbox/mas/http-client.js';
 import { createMas, MasSectionSchema, type MasEmulatorInstance } from '../../../src/sandbox/mas/index.js';
 
 /**
@@ -30,6 +33,8 @@ export interface FakeIdpOptions {
   userinfoClaims?: Record<string, unknown>;
   /** fields to drop from the discovery document */
   omitMetadata?: string[];
+  /** serve over https with this key and certificate */
+  tls?: { key: string; cert: string };
 }
 
 export interface FakeIdp {
@@ -43,6 +48,20 @@ export interface FakeIdp {
   close(): Promise<void>;
 }
 
+const keyPairs = new Map<string, ReturnType<typeof generateKeyPairSync>>();
+/** one key pair per algorithm for the whole test file: RSA generation is slow */
+function idpKeyPair(alg: 'RS256' | 'ES256') {
+  let pair = keyPairs.get(alg);
+  if (!pair) {
+    pair =
+      alg === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    keyPairs.set(alg, pair);
+  }
+  return pair;
+}
+
 export async function startFakeIdp(options: FakeIdpOptions = {}): Promise<FakeIdp> {
   const slug = options.slug ?? 'matrix';
   const clientId = options.clientId ?? 'matrix-client-id';
@@ -52,10 +71,7 @@ export async function startFakeIdp(options: FakeIdpOptions = {}): Promise<FakeId
   let jwk: JWK | undefined;
   if (signing === 'HS256') key = new TextEncoder().encode(clientSecret);
   else {
-    const pair =
-      signing === 'RS256'
-        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-        : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pair = idpKeyPair(signing);
     key = pair.privateKey;
     jwk = { ...(await exportJWK(pair.publicKey)), kid: 'idp-key', use: 'sig' };
   }
@@ -157,11 +173,28 @@ export async function startFakeIdp(options: FakeIdpOptions = {}): Promise<FakeId
     if (!user) return json(401, { error: 'invalid_token' });
     return json(200, { sub: user.sub, ...(options.userinfoClaims ?? {}) });
   });
-  const server = await listen(router.listener);
+  const server = options.tls ? await listenTls(router.listener, options.tls) : await listen(router.listener);
   idp.url = server.url;
   idp.issuer = options.issuer ? options.issuer(server.url) : `${server.url}${base}`;
   idp.close = server.close;
   return idp;
+}
+
+async function listenTls(
+  listener: http.RequestListener,
+  tls: { key: string; cert: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = https.createServer(tls, listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 export interface FakeSynapse {
@@ -308,8 +341,8 @@ export class Browser {
     return cookies ? [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') : '';
   }
 
-  private store(url: URL, res: Response): void {
-    for (const raw of res.headers.getSetCookie()) {
+  private store(url: URL, headers: Headers): void {
+    for (const raw of headers.getSetCookie()) {
       const [pair, ...attrs] = raw.split(';');
       const i = pair!.indexOf('=');
       const name = pair!.slice(0, i).trim();
@@ -329,23 +362,32 @@ export class Browser {
     this.jar.delete(new URL(origin).host);
   }
 
+  /** extra CA certificates the browser trusts (for https test servers) */
+  ca: string[] = [];
+
   async request(
     target: string,
     init: { method?: string; form?: Record<string, string> } = {},
   ): Promise<BrowserResponse> {
     const url = new URL(target);
     this.history.push(`${init.method ?? 'GET'} ${url.href}`);
-    const res = await fetch(url, {
+    const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
+    const res = await httpRequest(url.href, {
       method: init.method ?? 'GET',
-      redirect: 'manual',
       headers: {
         cookie: this.cookieHeader(url),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
-      body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      body,
+      ca: this.ca,
     });
-    this.store(url, res);
-    return { status: res.status, url: url.href, headers: res.headers, body: await res.text() };
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) headers.append(k, item);
+    }
+    this.store(url, headers);
+    return { status: res.status, url: url.href, headers, body: res.body.toString('utf8') };
   }
 
   /** follows redirects until a non-redirect answer (or a URL matching `stopAt`) */
@@ -453,4 +495,48 @@ export function providerYaml(
     .filter(([, v]) => v !== null)
     .map(([k, v], i) => `${i === 0 ? '- ' : '  '}${k}: ${v}`);
   return lines.map((l) => `    ${l}`).join('\n');
+}
+
+export interface World {
+  idp: FakeIdp;
+  synapse: FakeSynapse;
+  h: MasHarness;
+  browser: Browser;
+}
+
+/**
+ * A fake IdP, a fake Synapse and the emulated MAS wired together; `provider` builds the
+ * provider entry from the IdP (default: the Authentik-like docs example, insecure discovery).
+ */
+export async function startWorld(
+  opts: {
+    idp?: FakeIdpOptions;
+    provider?: (idp: FakeIdp) => string;
+    section?: Record<string, unknown>;
+    extra?: string;
+    passwords?: boolean;
+    config?: (idp: FakeIdp) => string;
+  } = {},
+  cleanup: (() => Promise<void>)[],
+): Promise<World> {
+  const idp = await startFakeIdp(opts.idp);
+  cleanup.push(idp.close);
+  const synapse = await startFakeSynapse();
+  cleanup.push(synapse.close);
+  const config = opts.config
+    ? opts.config(idp)
+    : testConfig({
+        provider: opts.provider ? opts.provider(idp) : providerYaml(idp),
+        extra: opts.extra,
+        passwords: opts.passwords,
+      });
+  const h = await startMas({ config, ...(opts.section ?? {}) }, { authentik: idp.url, synapse: synapse.url });
+  cleanup.push(h.close);
+  await h.mas.ready();
+  return { idp, synapse, h, browser: new Browser() };
+}
+
+/** the log lines of MAS matching a pattern */
+export function grepLogs(h: MasHarness, pattern: RegExp): string[] {
+  return h.logs().filter((l) => pattern.test(l));
 }
