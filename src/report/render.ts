@@ -1,10 +1,11 @@
 import type { Report } from './types.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderSarif } from './sarif.js';
 import { renderText } from './text.js';
 
-export type OutputFormat = 'text' | 'json' | 'markdown' | 'sarif';
+export type OutputFormat = 'text' | 'json' | 'markdown' | 'sarif' | 'html';
 
 export interface RenderContext {
   color: boolean;
@@ -19,6 +20,7 @@ export const RENDERERS: Record<
   json: { description: 'the report as JSON (stable contract)', render: (r) => renderJson(r) },
   markdown: { description: 'paste-ready for an issue or forum post', render: (r) => renderMarkdown(r) },
   sarif: { description: 'SARIF 2.1.0 for code scanning', render: renderSarif },
+  html: { description: 'a self-contained page with the chain drawn', render: (r) => renderHtml(r) },
 };
 
 export function isOutputFormat(value: string): value is OutputFormat {

@@ -1,3 +1,4 @@
+import type { StoredConfigDocument } from './config-documents.js';
 import type { Secret } from './secret.js';
 
 /**
@@ -45,6 +46,8 @@ export type SecretValue = Secret | { $secret: true; sha256: string; length: numb
 export interface AkRedirectUri {
   matching_mode: 'strict' | 'regex';
   url: string;
+  /** 2026.x: logout entries do not count for sign-in; absent = authorization */
+  redirect_uri_type?: 'authorization' | 'logout';
 }
 
 export interface AkProvider {
@@ -99,6 +102,8 @@ export interface AkUser {
   last_login?: string | null;
   type?: string;
   groups?: string[];
+  /** the user's hashed id: the `sub` Authentik sends in the default sub_mode hashed_user_id */
+  uid?: string;
 }
 
 export interface AkStage {
@@ -114,6 +119,8 @@ export interface AkFlow {
   slug: string;
   name: string;
   designation: string;
+  /** who may run it: none, require_unauthenticated, ... */
+  authentication?: string;
   /** stages in binding order */
   stages: { order: number; stage: AkStage; policies?: number }[];
 }
@@ -135,14 +142,22 @@ export interface AuthentikFacts {
   scopeMappings: AkScopeMapping[];
   keypairs: AkKeypair[];
   flows: AkFlow[];
-  /** identification stages and the enrollment flow each links ("Sign up") */
-  enrollmentLinks: { stage: string; enrollmentFlow: string | null }[];
+  /** identification stages (or sources) and the enrollment flow each links ("Sign up") */
+  enrollmentLinks: { stage: string; enrollmentFlow: string | null; via?: 'identification' | 'source' }[];
+  /** brands and their default authentication flow (flow pk) */
+  brands?: { domain: string; default: boolean; flowAuthentication: string | null }[];
+  /** invitations (their tokens are not kept) */
+  invitations?: { name: string; flow: string | null; expires: string | null; singleUse: boolean }[];
   users: AkUser[];
   events: AkEvent[];
   /** per application slug and username: check_access answer */
   access: { application: string; username: string; passing: boolean; messages: string[] }[];
   /** per provider pk and username: preview_user claims */
   claimsPreview: { provider: number; username: string; claims: Record<string, unknown> }[];
+  /** lists cut at a cap: absence beyond the cap is not proof */
+  truncated?: { part: 'users' | 'events'; fetched: number; total: number }[];
+  /** parts that could not be read while the rest could (e.g. a missing permission) */
+  gaps?: { part: string; error: FetchError }[];
 }
 
 // ---------------------------------------------------------------- OIDC (as MAS sees it)
@@ -151,6 +166,8 @@ export interface DiscoveryFacts {
   /** the URL fetched: <issuer>/.well-known/openid-configuration, exactly as MAS builds it */
   url: string;
   document: Record<string, unknown>;
+  /** redirects followed on the way, as MAS's HTTP client follows them (reqwest, up to 10) */
+  redirects?: string[];
   jwks?: Fetched<{ url: string; body: unknown }>;
 }
 
@@ -187,7 +204,11 @@ export interface MasConfigFacts {
   };
   passwordsEnabled?: boolean;
   adminApiEnabled: boolean;
-  /** the config data with every secret replaced by a SecretValue, for checks that need more */
+  /** `clients[].client_id`: the clients MAS knows (the admin API needs one) */
+  clientIds?: string[];
+  /** `policy.data.admin_clients`: the clients allowed `urn:mas:admin` */
+  adminClients?: string[];
+  /** the effective config data with every secret value replaced by `<redacted>` */
   raw: Record<string, unknown>;
 }
 
@@ -220,7 +241,7 @@ export interface MasRuntimeFacts {
   /** MAS's own discovery document, fetched from its public base */
   discovery?: Fetched<Record<string, unknown>>;
   /** GET /_matrix/client/v3/login through the public client URL */
-  compatLogin?: Fetched<{ status: number; body: unknown }>;
+  compatLogin?: Fetched<{ url?: string; status: number; body: unknown }>;
 }
 
 // ---------------------------------------------------------------- Synapse
@@ -229,13 +250,40 @@ export interface SynapseFacts {
   url: string;
   versions?: string[];
   wellKnown?: Fetched<Record<string, unknown>>;
+  /** where the client well-known was fetched (the server name's host, or the Synapse URL) */
+  wellKnownUrl?: string;
   authMetadata?: Fetched<Record<string, unknown>>;
-  /** GET /_synapse/mas/is_localpart_available without a localpart: 400 means the secret works */
-  masApiProbe?: Fetched<{ status: number; errcode?: string }>;
-  /** per localpart: query_user answers */
-  users: { localpart: string; exists: boolean; deactivated?: boolean }[];
+  /** which auth_metadata endpoint answered (stable v1, else the unstable MSC2965 one) */
+  authMetadataUrl?: string;
+  /**
+   * GET /_synapse/mas/is_localpart_available without a localpart: 400 means the secret works,
+   * 403 that it is wrong, 404 that the integration is off. `secretFrom` tells whose secret was
+   * sent: MAS's `matrix.secret` (what MAS itself sends) or the one in ssochain.yaml.
+   */
+  masApiProbe?: Fetched<{
+    status: number;
+    errcode?: string;
+    error?: string;
+    secretFrom?: 'mas-config' | 'ssochain-config';
+  }>;
+  /** GET /_matrix/key/v2/server: the server name Synapse signs with */
+  serverKey?: Fetched<{ server_name: string }>;
+  /** per localpart: query_user answers (only definite ones: 200 exists, 404 does not) */
+  users: { localpart: string; exists: boolean; deactivated?: boolean; userId?: string }[];
   /** the admin API's user list when an admin token is configured */
-  adminUsers?: Fetched<{ name: string; deactivated: boolean; creation_ts?: number }[]>;
+  adminUsers?: Fetched<
+    {
+      name: string;
+      deactivated: boolean;
+      creation_ts?: number;
+      is_guest?: boolean;
+      user_type?: string | null;
+      /** looked up for users MAS does not know: application-service users are not MAS's */
+      appservice_id?: string | null;
+    }[]
+  >;
+  /** true when the admin list was cut at the limit: absence from it is then not proof */
+  adminUsersTruncated?: boolean;
 }
 
 export interface LogLineFacts {
@@ -256,4 +304,6 @@ export interface ChainSnapshot {
   masRuntime: Fetched<MasRuntimeFacts>;
   synapse: Fetched<SynapseFacts>;
   logs: LogLineFacts[];
+  /** the MAS config documents found, masked, with positions: the config checks run on these */
+  configDocuments?: StoredConfigDocument[];
 }
