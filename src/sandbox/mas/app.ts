@@ -401,10 +401,17 @@ export class MasApp {
   /** `GenericError` / `InternalError`: the log line and the error page */
   failure(req: Req, failure: RouteFailure): Reply {
     const error = failure.error;
+    if (failure.record)
+      this.logger.write(failure.record.level, failure.record.target, failure.record.line, error, {}, req.log);
     if (failure.kind === 'internal')
       this.logger.write('ERROR', 'mas_axum_utils::fancy_error', 67, error, {}, req.log);
     else this.logger.write('WARN', 'mas_axum_utils::fancy_error', 38, error, {}, req.log);
     return errorPage(failure.status, { description: error.message, details: error.sources });
+  }
+
+  /** `record_error!`: the line a route logs for an error it turns into a response */
+  recordError(req: Req, target: string, line: number, level: 'ERROR' | 'WARN', error: MasError): void {
+    this.logger.write(level, target, line, error, {}, req.log);
   }
 
   unavailable(): Reply {

@@ -36,10 +36,16 @@ export function masError(...messages: string[]): MasError {
  * `mas_axum_utils::fancy_error:38`) or `InternalError` (an ERROR line from `fancy_error:67`).
  */
 export class RouteFailure extends Error {
+  /**
+   * the `record_error!` line some routes log before the response (at the call site's module
+   * and line, ERROR for server-side errors and WARN otherwise)
+   */
+  record?: { target: string; line: number; level: 'ERROR' | 'WARN' };
+
   constructor(
     readonly error: MasError,
-    readonly kind: 'generic' | 'internal',
-    readonly status: number,
+    public kind: 'generic' | 'internal',
+    public status: number,
   ) {
     super(error.message);
     this.name = 'RouteFailure';

@@ -7,6 +7,7 @@ import { json, listen, redirect, Router, type RunningServer } from '../../../src
 import { SandboxLog } from '../../../src/sandbox/log.js';
 import { request as httpRequest } from '../../../src/sandbox/mas/http-client.js';
 import { createMas, MasSectionSchema, type MasEmulatorInstance } from '../../../src/sandbox/mas/index.js';
+import { sandboxRsaKeyPem } from '../../../src/sandbox/mas/sandbox-keys.js';
 
 /**
  * Test doubles for MAS's neighbours: a tiny OpenID provider shaped like Authentik (issuer
@@ -452,6 +453,14 @@ export function testConfig(opts: {
       binds: [{address: "[::]:8080"}]
 secrets:
   encryption: 0000111122223333444455556666777788889999aaaabbbbccccddddeeeeffff
+  keys:
+    - kid: test-key
+      key: |
+${sandboxRsaKeyPem()
+  .trim()
+  .split('\n')
+  .map((l) => `        ${l}`)
+  .join('\n')}
 matrix:
   homeserver: sandbox.local
   endpoint: "\${SYNAPSE_URL}"

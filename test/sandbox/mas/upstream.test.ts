@@ -216,6 +216,10 @@ describe('MAS emulator: claims_imports', () => {
     expect(grepLogs(w.h, /fancy_error:38/)[0]).toMatch(
       / WARN mas_axum_utils::fancy_error:38 GET-\d+ - Template "\{\{ user\.preferred_username \}\}" rendered to an empty string$/,
     );
+    // link.rs records the error first (record_error!), then GenericError logs it again
+    expect(grepLogs(w.h, /rendered to an empty string/)[0]).toMatch(
+      / ERROR mas_handlers::upstream_oauth2::link:141 GET-\d+ - Template "\{\{ user\.preferred_username \}\}" rendered to an empty string$/,
+    );
   });
 
   it('fetch_userinfo: claims only the userinfo endpoint returns become available', async () => {

@@ -605,7 +605,7 @@ export function decodeConfig(rootValue: Raw, readFile: ReadConfigFile): MasConfi
       case 'policy': {
         const p = visit(structOf('PolicyConfig')(v, path), {
           wasm_module: opt(str),
-          data: (d, dp) => Obj.of(d, dp, 'a map').value,
+          data: (d, dp) => (d === null ? {} : Obj.of(d, dp, 'a map').value),
         });
         policyData = (p.data as PolicyData | undefined) ?? {};
         break;

@@ -270,14 +270,26 @@ function emailError(email: string): string | undefined {
 }
 
 export function mountAdmin(router: Router, app: MasApp): void {
-  const route = (method: string, path: string, handler: (req: Req) => Promise<Reply> | Reply) =>
+  /**
+   * Each operation answers its errors with `ErrorResponse` after `record_error!` at the
+   * handler's module and line (the authentication in `call_context.rs` L85).
+   */
+  const route = (
+    method: string,
+    path: string,
+    at: [string, number],
+    handler: (req: Req) => Promise<Reply> | Reply,
+  ) =>
     mount(router, app, method, `${BASE}${path}`, 'adminapi', 'adminapi', async (req) => {
+      let where: [string, number] = ['mas_handlers::admin::call_context', 85];
       try {
         authenticate(app, req);
+        where = [`mas_handlers::admin::v1::${at[0]}`, at[1]];
         return await handler(req);
       } catch (err) {
-        if (err instanceof AdminError) return errorResponse(err);
-        throw err;
+        if (!(err instanceof AdminError)) throw err;
+        app.recordError(req, where[0], where[1], err.status >= 500 ? 'ERROR' : 'WARN', err.error);
+        return errorResponse(err);
       }
     });
   const user = (id: string) => {
@@ -286,9 +298,9 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return u;
   };
 
-  route('GET', '/version', () => json(200, { version: MAS_VERSION }));
+  route('GET', '/version', ['version', 30], () => json(200, { version: MAS_VERSION }));
 
-  route('GET', '/site-config', () => {
+  route('GET', '/site-config', ['site_config', 90], () => {
     const c = app.cfg;
     const pw = c.passwords.enabled;
     return json(200, {
@@ -311,7 +323,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
   });
 
   // --- users ---
-  route('GET', '/users', (req) => {
+  route('GET', '/users', ['users::list', 156], (req) => {
     const q = req.ctx.query;
     paginationFrom(q);
     const admin = boolFilter(q, 'filter[admin]');
@@ -363,7 +375,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return paginated(rows, userResource, `${BASE}/users${filters}`, q);
   });
 
-  route('POST', '/users', async (req) => {
+  route('POST', '/users', ['users::add', 82], async (req) => {
     const params = await body<{
       username?: unknown;
       skip_homeserver_check?: unknown;
@@ -410,16 +422,16 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return { ...reply, status: 201 };
   });
 
-  route('GET', '/users/by-username/:username', (req) => {
+  route('GET', '/users/by-username/:username', ['users::by_username', 38], (req) => {
     const username = req.ctx.params.username ?? '';
     const u = app.store.userByUsername(username);
     if (!u) throw fail(404, `User with username ${JSON.stringify(username)} not found`);
     return single(userResource(u), `${BASE}/users/by-username/${username}`);
   });
 
-  route('GET', '/users/:id', (req) => single(userResource(user(pathId(req)))));
+  route('GET', '/users/:id', ['users::get', 38], (req) => single(userResource(user(pathId(req)))));
 
-  route('POST', '/users/:id/set-admin', async (req) => {
+  route('POST', '/users/:id/set-admin', ['users::set_admin', 40], async (req) => {
     const id = pathId(req);
     const params = await body<{ admin?: unknown }>(req);
     if (!params || typeof params.admin !== 'boolean')
@@ -429,7 +441,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return single(userResource(u), `${BASE}/users/${id}/set-admin`);
   });
 
-  route('POST', '/users/:id/lock', (req) => {
+  route('POST', '/users/:id/lock', ['users::lock', 40], (req) => {
     const id = pathId(req);
     const u = user(id);
     u.lockedAt ??= new Date();
@@ -437,7 +449,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return single(userResource(u), `${BASE}/users/${id}/lock`);
   });
 
-  route('POST', '/users/:id/unlock', (req) => {
+  route('POST', '/users/:id/unlock', ['users::unlock', 40], (req) => {
     const id = pathId(req);
     const u = user(id);
     u.lockedAt = null;
@@ -445,7 +457,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return single(userResource(u), `${BASE}/users/${id}/unlock`);
   });
 
-  route('POST', '/users/:id/deactivate', async (req) => {
+  route('POST', '/users/:id/deactivate', ['users::deactivate', 43], async (req) => {
     const id = pathId(req);
     const params = (await body<{ skip_erase?: unknown } | null>(req)) ?? {};
     const u = user(id);
@@ -464,7 +476,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return single(userResource(u), `${BASE}/users/${id}/deactivate`);
   });
 
-  route('POST', '/users/:id/reactivate', async (req) => {
+  route('POST', '/users/:id/reactivate', ['users::reactivate', 43], async (req) => {
     const id = pathId(req);
     const u = user(id);
     try {
@@ -477,7 +489,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return single(userResource(u), `${BASE}/users/${id}/reactivate`);
   });
 
-  route('POST', '/users/:id/set-password', async (req) => {
+  route('POST', '/users/:id/set-password', ['users::set_password', 47], async (req) => {
     const id = pathId(req);
     const params = await body<{ password?: unknown; skip_password_check?: unknown }>(req);
     if (!params || typeof params.password !== 'string')
@@ -494,7 +506,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
   });
 
   // --- user emails ---
-  route('GET', '/user-emails', (req) => {
+  route('GET', '/user-emails', ['user_emails::list', 79], (req) => {
     const q = req.ctx.query;
     paginationFrom(q);
     const userId = ulidFilter(q, 'filter[user]');
@@ -509,7 +521,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return paginated(rows, emailResource, `${BASE}/user-emails${filters}`, q);
   });
 
-  route('POST', '/user-emails', async (req) => {
+  route('POST', '/user-emails', ['user_emails::add', 56], async (req) => {
     const params = await body<{ user_id?: unknown; email?: unknown }>(req);
     if (!params || typeof params.user_id !== 'string' || typeof params.email !== 'string')
       throw fail(400, 'Failed to deserialize the JSON body into the target type: missing field `user_id`');
@@ -526,14 +538,14 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return { ...single(emailResource(row)), status: 201 };
   });
 
-  route('GET', '/user-emails/:id', (req) => {
+  route('GET', '/user-emails/:id', ['user_emails::get', 37], (req) => {
     const id = pathId(req);
     const row = app.store.emails.get(id);
     if (!row) throw fail(404, `User email ID ${id} not found`);
     return single(emailResource(row));
   });
 
-  route('DELETE', '/user-emails/:id', (req) => {
+  route('DELETE', '/user-emails/:id', ['user_emails::delete', 34], (req) => {
     const id = pathId(req);
     const row = app.store.emails.get(id);
     if (!row) throw fail(404, `User email ID ${id} not found`);
@@ -543,7 +555,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
   });
 
   // --- upstream links ---
-  route('GET', '/upstream-oauth-links', (req) => {
+  route('GET', '/upstream-oauth-links', ['upstream_oauth_links::list', 103], (req) => {
     const q = req.ctx.query;
     paginationFrom(q);
     const userId = ulidFilter(q, 'filter[user]');
@@ -569,7 +581,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return paginated(rows, linkResource, `${BASE}/upstream-oauth-links${filters}`, q);
   });
 
-  route('POST', '/upstream-oauth-links', async (req) => {
+  route('POST', '/upstream-oauth-links', ['upstream_oauth_links::add', 45], async (req) => {
     const params = await body<{
       user_id?: unknown;
       provider_id?: unknown;
@@ -614,14 +626,14 @@ export function mountAdmin(router: Router, app: MasApp): void {
     return { ...single(linkResource(link)), status: 201 };
   });
 
-  route('GET', '/upstream-oauth-links/:id', (req) => {
+  route('GET', '/upstream-oauth-links/:id', ['upstream_oauth_links::get', 37], (req) => {
     const id = pathId(req);
     const link = app.store.links.get(id);
     if (!link) throw fail(404, `Upstream OAuth 2.0 Link ID ${id} not found`);
     return single(linkResource(link));
   });
 
-  route('DELETE', '/upstream-oauth-links/:id', (req) => {
+  route('DELETE', '/upstream-oauth-links/:id', ['upstream_oauth_links::delete', 32], (req) => {
     const id = pathId(req);
     if (!app.store.links.has(id)) throw fail(404, `Upstream OAuth 2.0 Link ID ${id} not found`);
     app.store.links.delete(id);
@@ -629,7 +641,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
   });
 
   // --- upstream providers ---
-  route('GET', '/upstream-oauth-providers', (req) => {
+  route('GET', '/upstream-oauth-providers', ['upstream_oauth_providers::list', 65], (req) => {
     const q = req.ctx.query;
     paginationFrom(q);
     const enabled = boolFilter(q, 'filter[enabled]');
@@ -644,7 +656,7 @@ export function mountAdmin(router: Router, app: MasApp): void {
     );
   });
 
-  route('GET', '/upstream-oauth-providers/:id', (req) => {
+  route('GET', '/upstream-oauth-providers/:id', ['upstream_oauth_providers::get', 37], (req) => {
     const id = pathId(req);
     const p = app.store.providers.get(id);
     if (!p) throw fail(404, 'Provider not found');

@@ -98,18 +98,37 @@ function credentials(req: Req, form: URLSearchParams): Credentials {
   return { kind: 'none', clientId };
 }
 
-function verifyClient(client: ClientRow, creds: Credentials): boolean {
-  switch (client.authMethod) {
-    case 'none':
-      return creds.kind === 'none';
-    case 'client_secret_basic':
-      return creds.kind === 'basic' && creds.secret === client.secret;
-    case 'client_secret_post':
-      return creds.kind === 'post' && creds.secret === client.secret;
-    default:
-      return false; // JWT client authentication is not emulated for downstream clients
-  }
+/** `Credentials::verify`: undefined when valid, else `CredentialsVerificationError`'s message */
+function verifyClient(client: ClientRow, creds: Credentials): string | undefined {
+  const expected: Record<string, Credentials['kind']> = {
+    none: 'none',
+    client_secret_basic: 'basic',
+    client_secret_post: 'post',
+  };
+  // JWT client authentication is not emulated for downstream clients
+  if (expected[client.authMethod] !== creds.kind) return 'authentication method mismatch';
+  if ((creds.kind === 'basic' || creds.kind === 'post') && creds.secret !== client.secret)
+    return 'client secret did not match';
+  return undefined;
 }
+
+/** a failed OAuth endpoint request: `record_error!` at the handler, then the JSON error */
+function fail(
+  app: MasApp,
+  req: Req,
+  at: [string, number],
+  level: 'ERROR' | 'WARN',
+  error: MasError,
+  status: number,
+  code: string,
+  description?: string,
+): Reply {
+  app.recordError(req, at[0], at[1], level, error);
+  return oauthError(status, code, description);
+}
+
+const TOKEN: [string, number] = ['mas_handlers::oauth2::token', 164];
+const INTROSPECTION: [string, number] = ['mas_handlers::oauth2::introspection', 137];
 
 export function mountOAuth(router: Router, app: MasApp): void {
   // discovery resource
@@ -270,25 +289,57 @@ export function mountOAuth(router: Router, app: MasApp): void {
   mount(router, app, 'POST', '/oauth2/token', 'oauth', 'oauth', async (req) => {
     const form = await req.ctx.form();
     const creds = credentials(req, form);
-    if (creds.kind === 'missing' || creds.kind === 'bearer') return oauthError(401, 'invalid_client');
+    if (creds.kind === 'missing' || creds.kind === 'bearer')
+      return fail(app, req, TOKEN, 'WARN', new MasError('client not found'), 401, 'invalid_client');
     const client = app.store.clients.get(creds.clientId);
-    if (!client) return oauthError(401, 'invalid_client');
-    if (!verifyClient(client, creds)) return oauthError(401, 'invalid_client');
+    if (!client)
+      return fail(app, req, TOKEN, 'WARN', new MasError('client not found'), 401, 'invalid_client');
+    const mismatch = verifyClient(client, creds);
+    if (mismatch)
+      return fail(
+        app,
+        req,
+        TOKEN,
+        'WARN',
+        new MasError(`invalid client credentials for client ${client.id}`, new MasError(mismatch)),
+        401,
+        'invalid_client',
+      );
     const grantType = form.get('grant_type');
     switch (grantType) {
       case 'authorization_code':
         return authorizationCodeGrant(app, req, client, form);
       case 'refresh_token':
-        return refreshTokenGrant(app, client, form);
+        return refreshTokenGrant(app, req, client, form);
       case 'client_credentials': {
-        if (!client.grantTypes.includes('client_credentials')) return oauthError(401, 'unauthorized_client');
+        if (!client.grantTypes.includes('client_credentials'))
+          return fail(
+            app,
+            req,
+            TOKEN,
+            'WARN',
+            new MasError(`client ${client.id} is not authorized to use this grant type`),
+            401,
+            'unauthorized_client',
+          );
         const scope = (form.get('scope') ?? '').split(' ').filter(Boolean);
         const res = evaluateAuthorizationGrant(
           { scope: scope.join(' '), grantType: 'client_credentials', clientId: client.id },
           app.cfg.policy.data,
         );
-        if (res.violations.length)
-          return oauthError(403, 'invalid_scope', res.violations.map((v) => v.msg).join(', '));
+        if (res.violations.length) {
+          const messages = res.violations.map((v) => v.msg).join(', ');
+          return fail(
+            app,
+            req,
+            TOKEN,
+            'WARN',
+            new MasError(`policy denied the request: ${messages}`),
+            403,
+            'invalid_scope',
+            messages,
+          );
+        }
         const session = addSession(app, client.id, null, null, scope);
         const access = addAccessToken(app, session);
         return json(200, {
@@ -299,7 +350,15 @@ export function mountOAuth(router: Router, app: MasApp): void {
         });
       }
       default:
-        return oauthError(400, 'unsupported_grant_type');
+        return fail(
+          app,
+          req,
+          TOKEN,
+          'WARN',
+          new MasError('unsupported grant type'),
+          400,
+          'unsupported_grant_type',
+        );
     }
   });
 
@@ -307,19 +366,42 @@ export function mountOAuth(router: Router, app: MasApp): void {
   mount(router, app, 'POST', '/oauth2/introspect', 'oauth', 'oauth', async (req) => {
     const form = await req.ctx.form();
     const creds = credentials(req, form);
+    const warn = (message: string, status: number, code: string, description?: string, source?: string) =>
+      fail(
+        app,
+        req,
+        INTROSPECTION,
+        'WARN',
+        new MasError(message, source ? new MasError(source) : undefined),
+        status,
+        code,
+        description,
+      );
     if (creds.kind === 'bearer') {
       if (!app.homeserver.verifyToken(creds.token))
-        return oauthError(401, 'access_denied', 'bearer token presented is invalid');
+        return warn(
+          'bearer token presented is invalid',
+          401,
+          'access_denied',
+          'bearer token presented is invalid',
+        );
     } else {
-      if (creds.kind === 'missing') return oauthError(401, 'invalid_client');
+      if (creds.kind === 'missing') return warn('could not find client', 401, 'invalid_client');
       const client = app.store.clients.get(creds.clientId);
-      if (!client) return oauthError(401, 'invalid_client');
-      if (client.authMethod === 'none') return oauthError(401, 'access_denied');
-      if (!verifyClient(client, creds)) return oauthError(401, 'invalid_client');
+      if (!client) return warn('could not find client', 401, 'invalid_client');
+      if (client.authMethod === 'none')
+        return warn(`client ${client.id} is not allowed to introspect`, 401, 'access_denied');
+      const mismatch = verifyClient(client, creds);
+      if (mismatch) return warn(mismatch, 401, 'invalid_client', mismatch);
     }
     const token = form.get('token');
-    if (!token) return oauthError(400, 'invalid_request');
-    return json(200, introspect(app, token, form.get('token_type_hint') ?? undefined));
+    if (!token) return warn('bad request', 400, 'invalid_request');
+    const result = introspect(app, token, form.get('token_type_hint') ?? undefined);
+    if (result.inactive instanceof MasError) {
+      app.recordError(req, INTROSPECTION[0], INTROSPECTION[1], 'WARN', result.inactive);
+      return json(200, INACTIVE);
+    }
+    return json(200, result);
   });
 
   mount(router, app, 'POST', '/oauth2/revoke', 'oauth', 'oauth', async (req) => {
@@ -575,14 +657,17 @@ async function authorizationCodeGrant(
   });
 }
 
-function refreshTokenGrant(app: MasApp, client: ClientRow, form: URLSearchParams): Reply {
+function refreshTokenGrant(app: MasApp, req: Req, client: ClientRow, form: URLSearchParams): Reply {
   const refresh = app.store.refreshToken(form.get('refresh_token') ?? '');
-  if (!refresh) return oauthError(400, 'invalid_grant');
+  const warn = (message: string) =>
+    fail(app, req, TOKEN, 'WARN', new MasError(message), 400, 'invalid_grant');
+  if (!refresh) return warn('refresh token not found');
   const session = app.store.oauthSessions.get(refresh.sessionId);
   if (!session) return oauthError(500, 'server_error');
-  if (session.finishedAt) return oauthError(400, 'invalid_grant');
-  if (session.clientId !== client.id) return oauthError(400, 'invalid_grant');
-  if (refresh.consumedAt) return oauthError(400, 'invalid_grant');
+  if (session.finishedAt) return warn(`session ${session.id} is invalid`);
+  if (session.clientId !== client.id)
+    return warn(`client id mismatch: expected ${session.clientId}, got ${client.id}`);
+  if (refresh.consumedAt) return warn(`refresh token ${refresh.id} is invalid`);
   const { access, refresh: next } = addTokenPair(app, session);
   refresh.consumedAt = new Date();
   refresh.nextId = next.id;
@@ -597,6 +682,7 @@ function refreshTokenGrant(app: MasApp, client: ClientRow, form: URLSearchParams
   });
 }
 
+/** a valid access token with its session and (valid) user, for the userinfo endpoint */
 function activeToken(app: MasApp, token: string) {
   const access = app.store.accessToken(token);
   if (!access || access.revokedAt || (access.expiresAt && access.expiresAt.getTime() <= Date.now()))
@@ -611,17 +697,35 @@ function activeToken(app: MasApp, token: string) {
 const INACTIVE = { active: false };
 
 /** the introspection answer for a token (only OAuth 2.0 access and refresh tokens are emulated) */
-function introspect(app: MasApp, token: string, hint: string | undefined): Record<string, unknown> {
+function introspect(
+  app: MasApp,
+  token: string,
+  hint: string | undefined,
+): Record<string, unknown> | { inactive: MasError } {
+  const inactive = (message: string, source?: string) => ({
+    inactive: new MasError(message, source ? new MasError(source) : undefined),
+  });
   const check = checkToken(token);
-  if (!check.ok) return INACTIVE;
+  if (!check.ok) return inactive('invalid token format', check.error);
   const kind = check.kind === 'mat' ? 'access_token' : check.kind === 'mar' ? 'refresh_token' : undefined;
-  if (!kind) return INACTIVE;
-  if (hint && hint !== kind) return INACTIVE;
+  const names: Record<string, string> = {
+    mct: 'compat access token',
+    mcr: 'compat refresh token',
+    mpt: 'personal access token',
+  };
+  if (!kind) return inactive(`unknown ${names[check.kind] ?? 'token'}`);
+  if (hint && hint !== kind) return inactive('unexpected token type');
   const now = Date.now();
   if (kind === 'access_token') {
-    const found = activeToken(app, token);
-    if (!found) return INACTIVE;
-    const { access, session, user } = found;
+    const access = app.store.accessToken(token);
+    if (!access) return inactive('unknown access token');
+    if (access.revokedAt || (access.expiresAt && access.expiresAt.getTime() <= now))
+      return inactive('access token is not valid');
+    const session = app.store.oauthSessions.get(access.sessionId);
+    if (!session || session.finishedAt) return inactive(`invalid oauth session ${access.sessionId}`);
+    const user = session.userId ? app.store.users.get(session.userId) : undefined;
+    if (session.userId && (!user || user.lockedAt || user.deactivatedAt))
+      return inactive(`invalid user ${session.userId}`);
     return {
       active: true,
       scope: normalizeScope(session.scope).join(' '),
@@ -641,19 +745,22 @@ function introspect(app: MasApp, token: string, hint: string | undefined): Recor
     };
   }
   const refresh = app.store.refreshToken(token);
-  if (!refresh || refresh.consumedAt) return INACTIVE;
+  if (!refresh) return inactive('unknown refresh token');
+  if (refresh.consumedAt) return inactive('refresh token is not valid');
   const session = app.store.oauthSessions.get(refresh.sessionId);
-  if (!session || session.finishedAt) return INACTIVE;
+  if (!session || session.finishedAt) return inactive(`invalid oauth session ${refresh.sessionId}`);
   const user = session.userId ? app.store.users.get(session.userId) : undefined;
-  if (session.userId && (!user || user.lockedAt || user.deactivatedAt)) return INACTIVE;
+  if (session.userId && (!user || user.lockedAt || user.deactivatedAt))
+    return inactive(`invalid user ${session.userId}`);
   return {
     active: true,
     scope: normalizeScope(session.scope).join(' '),
     client_id: session.clientId,
-    ...(user ? { username: user.username, sub: user.sub } : {}),
+    ...(user ? { username: user.username } : {}),
     token_type: 'refresh_token',
     iat: Math.floor(refresh.createdAt.getTime() / 1000),
     nbf: Math.floor(refresh.createdAt.getTime() / 1000),
+    ...(user ? { sub: user.sub } : {}),
     jti: refresh.id,
   };
 }

@@ -1,7 +1,7 @@
 import type { Reply, Router } from '../../http/server.js';
 import type { MasApp, Req } from '../app.js';
 import type { ImportPreference, ProviderConfig } from '../config/types.js';
-import { debugStr, generic, internal, MasError } from '../errors.js';
+import { debugStr, generic, internal, MasError, RouteFailure } from '../errors.js';
 import {
   accountInactivePage,
   errorPage,
@@ -290,8 +290,31 @@ export function mountUpstream(router: Router, app: MasApp): void {
     return seeOther(app.relative(`/upstream/link/${link.id}`));
   });
 
-  mount(router, app, 'GET', '/upstream/link/:id', 'human', 'human', (req) => linkGet(app, req));
-  mount(router, app, 'POST', '/upstream/link/:id', 'human', 'human', (req) => linkPost(app, req));
+  mount(router, app, 'GET', '/upstream/link/:id', 'human', 'human', (req) => linkErrors(linkGet(app, req)));
+  mount(router, app, 'POST', '/upstream/link/:id', 'human', 'human', (req) => linkErrors(linkPost(app, req)));
+}
+
+/**
+ * The link route answers every error with a `GenericError` (404 for an unknown link, 500
+ * otherwise) after `record_error!` (link.rs L141): ERROR for server-side failures, WARN for the
+ * user's own mistakes.
+ */
+async function linkErrors(result: Promise<Reply>): Promise<Reply> {
+  try {
+    return await result;
+  } catch (err) {
+    if (!(err instanceof RouteFailure)) throw err;
+    const message = err.error.message;
+    const userError =
+      message === 'Link not found' ||
+      message === 'Missing session cookie' ||
+      message === 'Invalid form action' ||
+      /^Session \w+ already consumed$/.test(message);
+    err.record = { target: LINK_TARGET, line: 141, level: userError ? 'WARN' : 'ERROR' };
+    err.kind = 'generic';
+    err.status = message === 'Link not found' ? 404 : 500;
+    throw err;
+  }
 }
 
 interface LinkState {
