@@ -16,7 +16,7 @@ export const SANDBOX_DEFAULTS = {
   /** appended to the Authentik emulator's URL: Authentik's per-application issuer, with its `/` */
   issuerPath: '/application/o/matrix/',
   homeserver: 'sandbox.local',
-  matrixSecret: 'sandbox-mas-shared-secret',
+  matrixSecret: 'sandbox-mas-synapse-shared-secret',
   adminClientId: '01KQDJVZ7A0000000000000ADM',
   adminClientSecret: 'sandbox-mas-admin-client-secret',
 } as const;

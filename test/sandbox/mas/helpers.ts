@@ -368,16 +368,27 @@ export class Browser {
 
   async request(
     target: string,
-    init: { method?: string; form?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      json?: unknown;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<BrowserResponse> {
     const url = new URL(target);
     this.history.push(`${init.method ?? 'GET'} ${url.href}`);
-    const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
+    const body = init.form
+      ? new URLSearchParams(init.form).toString()
+      : init.json !== undefined
+        ? JSON.stringify(init.json)
+        : undefined;
     const res = await httpRequest(url.href, {
       method: init.method ?? 'GET',
       headers: {
         cookie: this.cookieHeader(url),
         ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(init.headers ?? {}),
       },
       body,
       ca: this.ca,
