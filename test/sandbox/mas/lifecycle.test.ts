@@ -134,3 +134,42 @@ describe('MAS emulator: config reload (a GitOps repair)', () => {
     expect((await fetch(`${w.h.url}/.well-known/openid-configuration`)).status).toBe(200);
   });
 });
+
+describe('MAS emulator: fault groups', () => {
+  it('faults one group (oauth) without touching the others (human)', async () => {
+    const w = await startWorld({}, cleanup);
+    w.h.mas.router.faults = { oauth: { status: 503 } };
+    expect((await fetch(`${w.h.url}/.well-known/openid-configuration`)).status).toBe(503);
+    expect((await fetch(`${w.h.url}/oauth2/introspect`, { method: 'POST' })).status).toBe(503);
+    expect((await fetch(`${w.h.url}/login`, { redirect: 'manual' })).status).toBe(303);
+    w.h.mas.router.faults = { human: { status: 502 }, health: { latencyMs: 1 } };
+    expect((await fetch(`${w.h.url}/upstream/authorize/${OLD}`, { redirect: 'manual' })).status).toBe(502);
+    expect((await fetch(`${w.h.url}/health`)).status).toBe(200);
+    w.h.mas.router.faults = { adminapi: { status: 500 }, compat: { malformed: true } };
+    expect((await fetch(`${w.h.url}/api/admin/v1/users`)).status).toBe(500);
+    expect(await (await fetch(`${w.h.url}/_matrix/client/v3/login`)).text()).toBe('{"truncated": tr');
+  });
+});
+
+describe('MAS emulator: response_mode form_post', () => {
+  it('accepts the IdP’s form POST on the callback', async () => {
+    const w = await startWorld(
+      { provider: (idp) => providerYaml(idp, { response_mode: 'form_post' }) },
+      cleanup,
+    );
+    const toIdp = await w.browser.follow(`${w.h.url}/login`, (u) => u.startsWith(w.idp.url));
+    const authorize = new URL(toIdp.url);
+    expect(authorize.searchParams.get('response_mode')).toBe('form_post');
+    const back = await w.browser.request(authorize.href);
+    const callback = new URL(back.headers.get('location')!);
+    // the IdP posts the parameters instead of putting them in the query
+    const page = await w.browser.follow(`${callback.origin}${callback.pathname}`, undefined, {
+      method: 'POST',
+      form: Object.fromEntries(callback.searchParams),
+    });
+    expect(page.body).toContain('Create a new account');
+    const get = await w.browser.request(callback.href);
+    expect(get.status).toBe(400);
+    expect(get.body).toContain('Invalid response mode, expected &#39;form_post&#39;');
+  });
+});
