@@ -16,6 +16,8 @@ export interface SynapseTarget {
   secret: string;
   serverName: string;
   mas: MasStandIn;
+  /** Synapse's log so far, one line per record (homeserver.log, or the sandbox log) */
+  log(): string[];
 }
 
 export interface CallResult {
@@ -707,6 +709,77 @@ export function defineSynapseContract(getTarget: () => SynapseTarget): void {
       const r = await mas('POST', 'allow_cross_signing_reset', { localpart: lp });
       expect(r.status).toBe(200);
       expect(r.json).toEqual({});
+    });
+  });
+
+  describe("log lines in Synapse's wording", () => {
+    /** `<date> <time> - <logger> - <lineno> - <LEVEL> - <request> - <message>` */
+    const findLine = async (logger: string, lineno: number, level: string, message: string | RegExp) => {
+      const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const msg = typeof message === 'string' ? escape(message) : message.source;
+      const re = new RegExp(
+        `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d,\\d{3} - ${escape(logger)} - ${lineno} - ${level} - [A-Z]+-\\d+ - ${msg}$`,
+      );
+      for (let i = 0; i < 20; i++) {
+        const hit = t()
+          .log()
+          .find((l) => re.test(l));
+        if (hit) return hit;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no log line matches ${re}`);
+    };
+
+    it('Failed to introspect token (ERROR, synapse.api.auth.mas)', async () => {
+      const token = `mat_logfail_${fresh('t')}`;
+      t().mas.tokens.set(token, { kind: 'status', status: 502 });
+      await call(t(), 'GET', '/_matrix/client/v3/account/whoami', { token });
+      await findLine('synapse.api.auth.mas', 328, 'ERROR', 'Failed to introspect token');
+    });
+
+    it('client errors as SynapseError lines (INFO, synapse.http.server)', async () => {
+      await call(t(), 'GET', '/_synapse/mas/query_user?localpart=logline', { token: 'not-the-secret' });
+      await findLine(
+        'synapse.http.server',
+        132,
+        'INFO',
+        /<SynapseRequest at 0x[0-9a-f]+ method='GET' uri='\/_synapse\/mas\/query_user\?localpart=logline' clientproto='HTTP\/1\.1' site='\d+'> SynapseError: 403 - This endpoint must only be called by MAS/,
+      );
+    });
+
+    it('deactivation and device sync lines', async () => {
+      const lp = fresh('logged');
+      await provision(lp);
+      await mas('POST', 'delete_user', { localpart: lp, erase: true });
+      await findLine(
+        'synapse.handlers.deactivate_account',
+        104,
+        'INFO',
+        `${mxid(lp)} requested deactivation of ${mxid(lp)} erase_data=True id_server=None`,
+      );
+      const lp2 = fresh('synced');
+      await provision(lp2);
+      await mas('POST', 'sync_devices', { localpart: lp2, devices: ['X1', 'X2'] });
+      await findLine(
+        'synapse.rest.synapse.mas.devices',
+        224,
+        'INFO',
+        `Syncing 2 devices for user ${mxid(lp2)} will add 2 devices`,
+      );
+      await mas('POST', 'sync_devices', { localpart: lp2, devices: [] });
+      await findLine(
+        'synapse.rest.synapse.mas.devices',
+        231,
+        'INFO',
+        `Syncing 0 devices for user ${mxid(lp2)} will delete 2 devices`,
+      );
+      await mas('POST', 'allow_cross_signing_reset', { localpart: lp2 });
+      await findLine(
+        'synapse.rest.synapse.mas.users',
+        483,
+        'WARNING',
+        `User ${mxid(lp2)} has no master cross-signing key`,
+      );
     });
   });
 

@@ -215,3 +215,49 @@ export function defineSynapseStartupContract(check: () => StartupCheck): void {
     }
   });
 }
+
+/**
+ * Synapse starts without MAS (it fetches MAS's metadata on first use), and then fails the
+ * requests that need MAS. `getBaseUrl` is a Synapse whose MAS endpoint has nothing listening.
+ */
+export function defineMasUnreachableContract(getBaseUrl: () => string): void {
+  describe('with MAS unreachable', () => {
+    const INTERNAL = { errcode: 'M_UNKNOWN', error: 'Internal server error' };
+    it('still serves /versions', async () => {
+      expect((await fetch(`${getBaseUrl()}/_matrix/client/versions`)).status).toBe(200);
+    });
+    it('500 for the well-known and the auth metadata (which keeps its Cache-Control)', async () => {
+      const wk = await fetch(`${getBaseUrl()}/.well-known/matrix/client`);
+      expect(wk.status).toBe(500);
+      expect(await wk.json()).toEqual(INTERNAL);
+      expect(wk.headers.get('cache-control')).toBe('no-cache, no-store, must-revalidate');
+      for (const p of [
+        '/_matrix/client/v1/auth_metadata',
+        '/_matrix/client/unstable/org.matrix.msc2965/auth_issuer',
+      ]) {
+        const r = await fetch(`${getBaseUrl()}${p}`);
+        expect(r.status, p).toBe(500);
+        expect(await r.json(), p).toEqual(INTERNAL);
+        expect(r.headers.get('cache-control'), p).toBe(
+          'public, max-age=600, s-maxage=3600, stale-while-revalidate=600',
+        );
+      }
+    });
+    it('503 for a token it cannot introspect', async () => {
+      const r = await fetch(`${getBaseUrl()}/_matrix/client/v3/account/whoami`, {
+        headers: { authorization: 'Bearer mat_anything' },
+      });
+      expect(r.status).toBe(503);
+      expect(await r.json()).toEqual({
+        errcode: 'M_UNKNOWN',
+        error: 'Unable to introspect the access token',
+      });
+    });
+    it('the shared-secret API does not need MAS', async () => {
+      const r = await fetch(`${getBaseUrl()}/_synapse/mas/is_localpart_available?localpart=free`, {
+        headers: { authorization: 'Bearer contract' },
+      });
+      expect(r.status).toBe(200);
+    });
+  });
+}

@@ -106,6 +106,8 @@ export class Homeserver {
     try {
       reply = await handler(ctx, requestId);
     } catch (err) {
+      // headers a servlet set before it failed stay on the error answer
+      const headers = (err as { replyHeaders?: Record<string, string> } | null)?.replyHeaders ?? {};
       if (err instanceof SynapseError) {
         this.logger.write(
           err.status >= 500 ? 'ERROR' : 'INFO',
@@ -114,7 +116,7 @@ export class Homeserver {
           requestId,
           `${this.describeRequest(ctx)} SynapseError: ${err.status} - ${err.message}`,
         );
-        reply = errorReply(err);
+        reply = errorReply(err, headers);
       } else {
         this.logger.write(
           'ERROR',
@@ -123,7 +125,7 @@ export class Homeserver {
           requestId,
           `Failed handle request via '${servlet}': ${this.describeRequest(ctx)}`,
         );
-        reply = errorReply(internalError());
+        reply = errorReply(internalError(), headers);
       }
     }
     this.accessLog(ctx, requestId, reply, started);

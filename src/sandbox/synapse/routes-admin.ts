@@ -221,7 +221,7 @@ export function registerAdminRoutes(hs: Homeserver): void {
       hs.logger.write(
         'INFO',
         'synapse.handlers.deactivate_account',
-        109,
+        104,
         rid,
         `${requester.userId} requested deactivation of ${userId} erase_data=${erase ? 'True' : 'False'} id_server=None`,
       );

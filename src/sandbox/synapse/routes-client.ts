@@ -30,9 +30,13 @@ export function registerClientRoutes(hs: Homeserver): void {
 
   if (hs.config.mas.enabled) {
     // Under MAS, Synapse registers no login/register/logout/refresh servlets: MAS serves them.
+    // the servlets set Cache-Control before asking MAS, so a failure keeps it
     const metadata = async () => {
-      const md = await hs.mas!.serverMetadata();
-      return md;
+      try {
+        return await hs.mas!.serverMetadata();
+      } catch (err) {
+        throw Object.assign(err as Error, { replyHeaders: { 'cache-control': PUBLIC_CACHE } });
+      }
     };
     for (const path of [
       '/_matrix/client/v1/auth_metadata',

@@ -139,7 +139,7 @@ export function registerMasRoutes(hs: Homeserver): void {
     log(
       rid,
       'synapse.handlers.deactivate_account',
-      109,
+      104,
       `${user.userId} requested deactivation of ${user.userId} erase_data=${body.erase ? 'True' : 'False'} id_server=None`,
     );
     hs.store.deactivate(user, body.erase as boolean);
@@ -174,7 +174,7 @@ export function registerMasRoutes(hs: Homeserver): void {
     log(
       rid,
       'synapse.rest.synapse.mas.users',
-      498,
+      483,
       `User ${user.userId} has no master cross-signing key`,
       'WARNING',
     );
@@ -238,7 +238,8 @@ export function registerMasRoutes(hs: Homeserver): void {
       log(
         rid,
         'synapse.rest.synapse.mas.devices',
-        215,
+        // Synapse logs the three wordings from three lines
+        toAdd.length && toDelete.length ? 215 : toAdd.length ? 224 : 231,
         `Syncing ${target.size} devices for user ${user.userId} will ${what.join(' and ')}`,
       );
     for (const d of toDelete) user.devices.delete(d);

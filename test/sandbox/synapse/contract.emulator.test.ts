@@ -23,13 +23,21 @@ beforeAll(async () => {
     `  endpoint: ${mas.url}/`,
     `  secret: ${SECRET}`,
   ].join('\n');
+  const log = new SandboxLog();
   const instance = createSynapse(SynapseSectionSchema.parse({ config }), {
     urls: { authentik: 'http://127.0.0.1:1', mas: mas.url, synapse: server.url },
-    log: new SandboxLog(),
+    log,
     scenarioDir: process.cwd(),
   });
   ref.router = instance.router;
-  target = { kind: 'emulator', baseUrl: server.url, secret: SECRET, serverName: 'sandbox.local', mas };
+  target = {
+    kind: 'emulator',
+    baseUrl: server.url,
+    secret: SECRET,
+    serverName: 'sandbox.local',
+    mas,
+    log: () => log.read('synapse').map((l) => l.text),
+  };
 });
 
 afterAll(async () => {
