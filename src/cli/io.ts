@@ -11,6 +11,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   cwd: string;
   stdoutIsTTY: boolean;
+  /** true when stderr is a terminal: the live progress display goes there */
+  stderrIsTTY?: boolean;
   readStdin?: () => Promise<Buffer>;
 }
 

@@ -103,7 +103,7 @@ h1{font-size:1.4rem;margin:.2rem 0 1rem} .verdict{padding:.8rem 1rem;border-radi
 .verdict.bad{background:#fce8e6;color:#a50e0e} .verdict.good{background:#e6f4ea;color:#0d652d}
 .chain{overflow-x:auto;margin:1rem 0 2rem} .finding{border:1px solid #dadce0;border-left:6px solid #9aa0a6;border-radius:8px;padding:.6rem 1rem;margin:1rem 0}
 .sev-error{border-left-color:#d93025} .sev-warn{border-left-color:#f9ab00} .sev-info{border-left-color:#1a73e8}
-.finding h3{font-size:1.05rem;margin:.3rem 0} .sev{text-transform:uppercase;font-size:.75rem;font-weight:700} .where{color:#5f6368;font-size:.85rem}
+.finding p{white-space:pre-line} .finding h3{font-size:1.05rem;margin:.3rem 0} .sev{text-transform:uppercase;font-size:.75rem;font-weight:700} .where{color:#5f6368;font-size:.85rem}
 pre{background:#f8f9fa;border-radius:6px;padding:.5rem .7rem;overflow-x:auto;font-size:.85rem;margin:.3rem 0}
 .evidence .src{font-size:.75rem;color:#5f6368} .fix{margin-top:.5rem} .repair{font-size:.8rem;color:#1a73e8;margin-left:.5rem}
 table{border-collapse:collapse} td,th{border-bottom:1px solid #eee;padding:.2rem .8rem;text-align:left;font-size:.9rem}

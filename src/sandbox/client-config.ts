@@ -5,15 +5,17 @@ import type { Stack } from './stack.js';
  * An ssochain.yaml that points at a running sandbox, built from what each emulator says about
  * itself in info(): these are sandbox credentials, so they are written as literal values.
  */
-export function sandboxClientConfig(stack: Pick<Stack, 'urls' | 'services'>): Partial<SsochainConfig> {
+export function sandboxClientConfig(
+  stack: Pick<Stack, 'urls' | 'services' | 'clientUrl'>,
+): Partial<SsochainConfig> {
   const ak = stack.services.authentik?.info() ?? {};
   const mas = stack.services.mas?.info() ?? {};
   const syn = stack.services.synapse?.info() ?? {};
   const config: Record<string, unknown> = {
     authentik: {
       url: stack.urls.authentik,
-      ...(ak.apiToken ? { token: { value: ak.apiToken } } : {}),
-      ...(ak.application ? { application: ak.application } : {}),
+      ...(ak.api_token ? { token: { value: ak.api_token } } : {}),
+      ...(ak['matrix.issuer'] ? { application: 'matrix' } : {}),
     },
     mas: {
       url: mas.publicBase ? mas.publicBase.replace(/\/$/, '') : stack.urls.mas,
@@ -22,9 +24,9 @@ export function sandboxClientConfig(stack: Pick<Stack, 'urls' | 'services'>): Pa
         : {}),
     },
     synapse: {
-      url: stack.urls.synapse,
-      ...(syn.serverName ? { serverName: syn.serverName } : {}),
-      ...(syn.sharedSecret ? { sharedSecret: { value: syn.sharedSecret } } : {}),
+      // the public client URL, through the sandbox's reverse proxy, as a user's client sees it
+      url: stack.clientUrl,
+      ...(syn.server_name ? { serverName: syn.server_name } : {}),
     },
   };
   return config as Partial<SsochainConfig>;

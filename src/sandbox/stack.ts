@@ -1,7 +1,9 @@
 import type http from 'node:http';
+import { resolve as resolvePath } from 'node:path';
 import { InputError } from '../errors.js';
 import type { EmulatorDefinition, EmulatorInstance, StackEnv } from './emulator.js';
 import { json, listen, Router, type FaultTable, type RunningServer } from './http/server.js';
+import { ingressListener } from './ingress.js';
 import { SandboxLog } from './log.js';
 import { EMULATORS } from './registry.js';
 import { parseScenario, readScenario, substituteUrls } from './scenario/load.js';
@@ -12,6 +14,8 @@ export interface Stack {
   urls: Record<ServiceName, string>;
   /** the control API: logs, faults, info */
   controlUrl: string;
+  /** the reverse proxy clients use: Synapse, with the compat login routed to MAS */
+  clientUrl: string;
   log: SandboxLog;
   services: Partial<Record<ServiceName, EmulatorInstance>>;
   setFaults(service: ServiceName, faults: FaultTable): void;
@@ -25,6 +29,36 @@ export interface StartStackOptions {
   faults?: Partial<Record<ServiceName, FaultTable>>;
   /** emulator definitions; defaults to the registry (tests may pass their own) */
   emulators?: Partial<Record<ServiceName, () => Promise<EmulatorDefinition<unknown>>>>;
+}
+
+/**
+ * `mas.configFrom` names files (GitOps manifests, ESS values, SOPS-encrypted
+ * or not) whose embedded configs become config fragments, read the same way `ssochain lint`
+ * reads them. This is how the seed's SOPS-encrypted values Secret feeds the emulated MAS.
+ */
+async function resolveConfigFrom(scenario: ScenarioFile, dir: string, file: string): Promise<void> {
+  const { loadConfigFile } = await import('../sources/files/load.js');
+  const { sopsAdapterFor } = await import('../sources/files/sops-adapter.js');
+  const { stringify } = await import('yaml');
+  for (const service of ['mas'] as const) {
+    const section = scenario[service] as Record<string, unknown> | undefined;
+    if (!section || section.configFrom === undefined) continue;
+    const entries = Array.isArray(section.configFrom) ? section.configFrom : [section.configFrom];
+    const fragments: string[] = [];
+    for (const entry of entries as { file?: unknown; ageKeyFile?: unknown }[]) {
+      if (typeof entry?.file !== 'string')
+        throw new InputError(`${file}: ${service}.configFrom entries need a file`, file);
+      const path = resolvePath(dir, entry.file);
+      const sops = sopsAdapterFor({
+        env: {},
+        ...(typeof entry.ageKeyFile === 'string' ? { ageKeyFile: resolvePath(dir, entry.ageKeyFile) } : {}),
+      });
+      const loaded = await loadConfigFile(path, { sops, wrongKeyIsInputError: true });
+      for (const view of loaded.views) if (view.kind === service) fragments.push(stringify(view.data));
+    }
+    delete section.configFrom;
+    section.configFragments = [...((section.configFragments as string[] | undefined) ?? []), ...fragments];
+  }
 }
 
 /**
@@ -47,7 +81,10 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       servers.push(server);
       urls[service] = server.url;
     }
-    const scenario = parseScenario(substituteUrls(source.text, urls), source.file);
+    const { sandboxRsaKeyPem } = await import('./mas/sandbox-keys.js');
+    const extra = { MAS_SIGNING_KEY: JSON.stringify(sandboxRsaKeyPem()) };
+    const scenario = parseScenario(substituteUrls(source.text, urls, extra), source.file);
+    await resolveConfigFrom(scenario, source.dir, source.file);
     const log = new SandboxLog();
     const env: StackEnv = { urls, log, scenarioDir: source.dir };
     const registry = options.emulators ?? EMULATORS;
@@ -89,10 +126,15 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
       });
     const controlServer = await listen(control.listener);
     servers.push(controlServer);
+    const ingress = await listen(
+      ingressListener(urls, { routeLoginToMas: scenario.ingress?.routeLoginToMas ?? true }),
+    );
+    servers.push(ingress);
     return {
       scenario,
       urls,
       controlUrl: controlServer.url,
+      clientUrl: ingress.url,
       log,
       services,
       setFaults(service, faults) {

@@ -85,6 +85,9 @@ const command: Command = {
       const info = stack.services[service]?.info() ?? {};
       for (const [k, v] of Object.entries(info)) out.push(`  ${''.padEnd(10)}   ${k}: ${v}`);
     }
+    out.push(
+      `  ${'client'.padEnd(10)} ${stack.clientUrl}  (the homeserver URL for Matrix clients: Synapse, login routed to MAS)`,
+    );
     out.push(`  ${'control'.padEnd(10)} ${stack.controlUrl}  (GET /logs?service=mas, PUT /faults/<service>)`);
     out.push('');
     const config = stringify(sandboxClientConfig(stack));

@@ -47,12 +47,22 @@ export function readScenario(ref: { name?: string; file?: string }, dir = CATALO
 /**
  * Substitutes the stack's URLs into the scenario text. Placeholders are `${AUTHENTIK_URL}`,
  * `${MAS_URL}` and `${SYNAPSE_URL}` (env-style, so they never clash with the Jinja templates
- * that MAS configs contain), plus `${AUTHENTIK_HOSTPORT}` etc. without the scheme.
+ * that MAS configs contain), plus `${AUTHENTIK_HOSTPORT}` etc. without the scheme. `extra`
+ * adds more, e.g. `${MAS_SIGNING_KEY}`: a key generated per run, as a YAML double-quoted
+ * string, so no private key is ever written into a scenario file.
  */
-export function substituteUrls(text: string, urls: Record<ServiceName, string>): string {
-  return text.replace(/\$\{(AUTHENTIK|MAS|SYNAPSE)_(URL|HOSTPORT)\}/g, (_m, svc: string, kind: string) => {
-    const url = urls[svc.toLowerCase() as ServiceName];
-    return kind === 'URL' ? url : new URL(url).host;
+export function substituteUrls(
+  text: string,
+  urls: Record<ServiceName, string>,
+  extra: Record<string, string> = {},
+): string {
+  return text.replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => {
+    const m = /^(AUTHENTIK|MAS|SYNAPSE)_(URL|HOSTPORT)$/.exec(name);
+    if (m) {
+      const url = urls[m[1]!.toLowerCase() as ServiceName];
+      return m[2] === 'URL' ? url : new URL(url).host;
+    }
+    return extra[name] ?? match;
   });
 }
 

@@ -38,6 +38,16 @@ export const ScenarioFileSchema = z
     mas: z.unknown().optional(),
     synapse: z.unknown().optional(),
     faults: FaultsSchema.optional(),
+    /** the reverse proxy in front of Synapse and MAS */
+    ingress: z
+      .object({
+        routeLoginToMas: z
+          .boolean()
+          .default(true)
+          .describe('send /_matrix/client/*/login|logout|refresh to MAS'),
+      })
+      .strict()
+      .optional(),
     expect: ExpectSchema,
   })
   .strict();
