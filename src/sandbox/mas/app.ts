@@ -107,7 +107,8 @@ export class MasApp {
     const none = { added: [], updated: [], disabled: [] };
     if (!result.ok) {
       this.refused = result.error;
-      this.logger.write('ERROR', 'mas_cli', undefined, `Error: ${result.error}`);
+      // `mas-cli` returns the error from main: Rust prints it on stderr, outside tracing
+      this.logger.raw('ERROR', 'mas_cli', `Error: ${result.error}`);
       return { ok: false, error: result.error, providers: none };
     }
     let keys: SigningKey[];
@@ -116,7 +117,7 @@ export class MasApp {
     } catch (err) {
       const message = err instanceof MasError ? err.message : String((err as Error).message);
       this.refused = `could not import keys from config: ${message}`;
-      this.logger.write('ERROR', 'mas_cli', undefined, `Error: ${this.refused}`);
+      this.logger.raw('ERROR', 'mas_cli', `Error: ${this.refused}`);
       return { ok: false, error: this.refused, providers: none };
     }
     this.refused = undefined;

@@ -199,7 +199,7 @@ export async function createMas(section: MasSection, env: StackEnv): Promise<Mas
 
   const adminClient = (): { clientId: string; clientSecret: string } | { reason: string } => {
     if (section.adminClient === false) return { reason: 'disabled by the scenario (adminClient: false)' };
-    if (!app.config) return { reason: `MAS is not running: ${app.refused ?? 'not started'}` };
+    if (!app.running || !app.config) return { reason: `MAS is not running: ${app.refused ?? 'not started'}` };
     const cfg = app.config;
     if (!cfg.http.resources.has('adminapi'))
       return { reason: 'no http listener serves the `adminapi` resource' };

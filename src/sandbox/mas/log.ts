@@ -26,6 +26,11 @@ export class MasLogger {
     return `${tag}-${this.index++}`;
   }
 
+  /** a line MAS prints outside its tracing formatter, e.g. `Error: …` when it refuses to start */
+  raw(level: MasLevel, target: string, text: string): LogLine {
+    return this.log.write('mas', level, target, text, text);
+  }
+
   write(
     level: MasLevel,
     target: string,

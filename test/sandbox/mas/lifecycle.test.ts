@@ -23,11 +23,7 @@ describe('MAS emulator: a MAS that refuses to start', () => {
     expect((await fetch(`${w.h.url}/health`)).status).toBe(503);
     expect((await fetch(`${w.h.url}/login`)).status).toBe(503);
     expect(w.h.mas.info().status).toBe(`refuses to start: ${error}`);
-    expect(grepLogs(w.h, /Error: /)).toEqual([
-      expect.stringMatching(
-        new RegExp(` ERROR mas_cli Error: ${error.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
-      ),
-    ]);
+    expect(grepLogs(w.h, /Error: /)).toEqual([`Error: ${error}`]);
   });
 
   it('a valid reload through POST /_sandbox/reload starts it', async () => {

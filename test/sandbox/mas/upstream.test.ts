@@ -252,6 +252,11 @@ describe('MAS emulator: claims_imports', () => {
     expect(grepLogs(w.h, /which was denied by the policy/)[0]).toContain(
       'Upstream provider returned a localpart "Not.Valid" which was denied by the policy (username contains invalid characters). As the username is just a suggestion, it was ignored.',
     );
+    // an empty suggestion is no error either
+    w.idp.user = { sub: 'x4b', claims: {} };
+    const empty = await w.browser.follow(`${w.h.url}/login`);
+    expect(empty.status).toBe(200);
+    expect(empty.body).toContain('<input name="username" value="">');
     const step = await w.browser.submit(page, 'upstream-register', { username: 'chosen' }, atHome);
     // nothing imported a display name: MAS asks for one before creating the user
     expect(step.body).toContain('Choose your display name');
