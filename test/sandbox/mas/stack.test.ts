@@ -19,12 +19,12 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(mas = '{}'): Promise<Stack> {
+async function start(mas = '{}', authentik = '{}'): Promise<Stack> {
   dir = mkdtempSync(path.join(tmpdir(), 'ssochain-mas-'));
   const file = path.join(dir, 'mas-e2e.yaml');
   writeFileSync(
     file,
-    `name: mas-e2e\ndescription: the default chain\nmas: ${mas}\nexpect:\n  brokenLink: null\n  findings: []\n`,
+    `name: mas-e2e\ndescription: the default chain\nauthentik: ${authentik}\nmas: ${mas}\nexpect:\n  brokenLink: null\n  findings: []\n`,
   );
   stack = await startStack({ scenarioFile: file });
   await (stack.services.mas as MasEmulatorInstance).ready();
@@ -171,5 +171,18 @@ describe('MAS emulator on the sandbox stack (Authentik + MAS + Synapse emulators
       headers: { authorization: 'Bearer sandbox-mas-synapse-shared-secret' },
     });
     expect(query.status).toBe(404);
+  });
+
+  it('an Authentik provider without a signing key: HS256 id_tokens, none of the keys worked', async () => {
+    const s = await start('{}', '{providers: {matrix-provider: {signing_key: null}}}');
+    const b = new Browser();
+    const page = await throughAuthentik(b, s, `${s.urls.mas}/login`);
+    expect(page.status).toBe(500);
+    expect(page.body).toContain('none of the keys worked');
+    expect(
+      s.log
+        .read('mas')
+        .some((l) => / ERROR mas_axum_utils::fancy_error:67 GET-\d+ - none of the keys worked$/.test(l.text)),
+    ).toBe(true);
   });
 });
