@@ -13,6 +13,13 @@ describe('generated key material', () => {
     expect(publicJwk(m)).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: m.kid });
   });
 
+  it('always builds a parseable certificate (DER integers stay minimal)', () => {
+    for (let i = 0; i < 200; i++) {
+      const m = generateKeyMaterial(`many ${i}`, 'ec');
+      expect(new X509Certificate(m.certDer).serialNumber).toMatch(/^[4-7][0-9A-F]{31}$/);
+    }
+  });
+
   it('builds EC certificates whose algorithm follows the curve', () => {
     for (const [curve, alg] of [
       ['P-256', 'ES256'],

@@ -120,7 +120,8 @@ export function generateKeyMaterial(
     .update(String(notBefore.getTime()))
     .digest()
     .subarray(0, 16);
-  serial[0] = serial[0]! & 0x7f;
+  // positive and minimal in DER: the first byte is neither 0 nor >= 0x80
+  serial[0] = (serial[0]! & 0x7f) | 0x40;
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const tbs = seq(
     explicit(0, int(Buffer.from([2]))),
