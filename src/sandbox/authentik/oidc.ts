@@ -480,12 +480,12 @@ export class Oidc {
           application: app.pk,
           params,
           consent_header: `You're about to sign into ${app.name}.`,
-          consent_permissions: scope.flatMap((s) => {
-            const m = provider.property_mappings
-              .map((pk) => store.data.mappings[pk])
-              .find((x) => x?.scope_name === s && x.description);
-            return m ? [{ id: s, name: m.description }] : [];
-          }),
+          // UserInfoView.get_scope_descriptions: the granted scopes' mappings with a description
+          consent_permissions: provider.property_mappings
+            .map((pk) => store.data.mappings[pk])
+            .filter((m) => m !== undefined && scope.includes(m.scope_name) && m.description !== '')
+            .sort((a, b) => a!.scope_name.localeCompare(b!.scope_name))
+            .map((m) => ({ id: m!.scope_name, name: m!.description })),
         },
         ctx,
       );

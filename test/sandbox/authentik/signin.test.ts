@@ -174,6 +174,115 @@ describe('headless sign-in end to end', () => {
     });
   });
 
+  it('a new user follows the enroll link from the login page and comes back to MAS with a code', async () => {
+    const b = new Browser(run.url);
+    const q = new URLSearchParams({
+      client_id: SEED_CLIENT_ID,
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid profile email',
+      state: 'signup',
+    });
+    const authorize = `/application/o/authorize/?${q}`;
+    await b.follow(authorize);
+    const query = `next=${encodeURIComponent(authorize)}`;
+    const ident = await b.challenge('default-authentication-flow', query);
+    const enroll = new URL(ident.enroll_url as string, run.url);
+    expect(enroll.pathname).toBe('/if/flow/default-enrollment-flow/');
+    await b.fetch(`${enroll.pathname}${enroll.search}`);
+    const enrollQuery = enroll.search.slice(1);
+    const prompt = await b.challenge('default-enrollment-flow', enrollQuery);
+    expect(prompt.component).toBe('ak-stage-prompt');
+    const done = await b.answer('default-enrollment-flow', enrollQuery, {
+      component: 'ak-stage-prompt',
+      username: 'hanna',
+      name: 'Hanna',
+      email: 'hanna@example.org',
+      password: 'hanna-pw',
+    });
+    expect(done).toEqual({ component: 'xak-flow-redirect', to: authorize });
+    const back = await b.fetch(authorize);
+    const callback = new URL(back.headers.get('location')!);
+    expect(callback.searchParams.get('state')).toBe('signup');
+    expect(callback.searchParams.get('code')).toBeTruthy();
+  });
+
+  it('with the explicit-consent authorization flow: consent challenge, then code, token, userinfo; consent is remembered', async () => {
+    const consentRun = await startAuthentik({
+      providers: {
+        'matrix-provider': { authorization_flow: 'default-provider-authorization-explicit-consent' },
+      },
+    });
+    try {
+      const b = new Browser(consentRun.url);
+      const q = new URLSearchParams({
+        client_id: SEED_CLIENT_ID,
+        redirect_uri: CALLBACK,
+        response_type: 'code',
+        scope: 'openid profile email',
+        state: 'c1',
+      });
+      const authorize = `/application/o/authorize/?${q}`;
+      await b.follow(authorize);
+      const query = `next=${encodeURIComponent(authorize)}`;
+      await b.answer('default-authentication-flow', query, {
+        component: 'ak-stage-identification',
+        uid_field: 'boje',
+      });
+      await b.answer('default-authentication-flow', query, {
+        component: 'ak-stage-password',
+        password: SEED_PASSWORDS.boje,
+      });
+      const toFlow = await b.fetch(authorize);
+      expect(toFlow.headers.get('location')).toBe(
+        `/if/flow/default-provider-authorization-explicit-consent/?${q}`,
+      );
+      const slug = 'default-provider-authorization-explicit-consent';
+      const consent = await b.challenge(slug, q.toString());
+      expect(consent).toMatchObject({
+        component: 'ak-stage-consent',
+        flow_info: { title: 'Redirecting to Matrix' },
+        pending_user: 'boje',
+        header_text: "You're about to sign into Matrix.",
+        permissions: [
+          { id: 'email', name: 'Email address' },
+          { id: 'profile', name: 'General Profile Information' },
+        ],
+        additional_permissions: [],
+      });
+      const redirect = await b.answer(slug, q.toString(), {
+        component: 'ak-stage-consent',
+        token: consent.token,
+      });
+      expect(redirect.component).toBe('xak-flow-redirect');
+      const code = new URL(redirect.to as string).searchParams.get('code')!;
+      const token = await fetch(`${consentRun.url}/application/o/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: CALLBACK,
+          client_id: SEED_CLIENT_ID,
+          client_secret: SEED_CLIENT_SECRET,
+        }),
+      });
+      const tokens = (await token.json()) as { access_token: string };
+      const info = await fetch(`${consentRun.url}/application/o/userinfo/`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
+      expect(await info.json()).toMatchObject({ preferred_username: 'boje' });
+      // expiring consent is remembered: the next authorization asks nothing
+      const again = await b.fetch(authorize);
+      expect(again.headers.get('location')).toBe(`/if/flow/${slug}/?${q}`);
+      const silent = await b.challenge(slug, q.toString());
+      expect(silent.component).toBe('xak-flow-redirect');
+      expect(new URL(silent.to as string).searchParams.get('state')).toBe('c1');
+    } finally {
+      await consentRun.close();
+    }
+  });
+
   it('PKCE: a wrong verifier is invalid_grant', async () => {
     const b = new Browser(run.url);
     const { authorize } = await signIn(b, 'akadmin', SEED_PASSWORDS.akadmin, {
