@@ -1,5 +1,6 @@
 import { html, json, redirect, type Reply, type RequestContext, type Router } from '../http/server.js';
 import { detail } from './api/common.js';
+import { seconds } from './claims.js';
 import type { Ak } from './context.js';
 import { cleanse, modelRef } from './events.js';
 import { randomUuid } from './ids.js';
@@ -202,7 +203,7 @@ export class Executor {
       }
       if (session.plan.entries.length === 0) {
         session.get = [...query];
-        return withSession(this.flowDone(ctx, session), session);
+        return withSession(this.flowDone(session), session);
       }
     }
     session.get = [...query];
@@ -229,7 +230,7 @@ export class Executor {
     const { store } = this.ak;
     for (;;) {
       const entry = ex.plan.entries[0];
-      if (!entry) return this.flowDone(ex.ctx, ex.session);
+      if (!entry) return this.flowDone(ex.session);
       let outcome: Outcome;
       if (entry.kind === 'fulfillment') {
         outcome = await this.fulfillment(ex);
@@ -279,7 +280,7 @@ export class Executor {
         case 'ok':
           ex.plan.entries.shift();
           ex.session.invalidTries = 0;
-          if (ex.plan.entries.length === 0) return this.flowDone(ex.ctx, ex.session);
+          if (ex.plan.entries.length === 0) return this.flowDone(ex.session);
           // stage_ok: back to the executor, the client follows with GET
           return redirect(ex.ctx.url.pathname + ex.ctx.url.search);
       }
@@ -297,21 +298,18 @@ export class Executor {
       if (next && !isAbsolute(next)) return json(200, { component: 'xak-flow-redirect', to: next });
     }
     if (flow.denied_action === 'continue') return json(200, { component: 'xak-flow-redirect', to: '/' });
-    return this.accessDenied(flow, session, null, e.message);
+    return this.accessDenied(flow, null, e.message);
   }
 
-  private flowDone(ctx: RequestContext, session: Session): Reply {
+  private flowDone(session: Session): Reply {
     const plan = session.plan;
     const flow = plan ? this.ak.store.data.flows[plan.flow] : undefined;
     const explicit = plan?.context.redirect;
     const next = explicit ?? new URLSearchParams(session.get ?? []).get('next') ?? '/';
     this.cancel(session);
     if (!explicit && isAbsolute(next)) {
-      return flow
-        ? this.accessDenied(flow, session, null, 'Invalid next URL')
-        : detail(400, 'Invalid next URL');
+      return flow ? this.accessDenied(flow, null, 'Invalid next URL') : detail(400, 'Invalid next URL');
     }
-    void ctx;
     return json(200, { component: 'xak-flow-redirect', to: next });
   }
 
@@ -324,11 +322,10 @@ export class Executor {
   private stageInvalid(ex: Exec, message?: string): Reply {
     const user = this.pendingUser(ex);
     this.cancel(ex.session);
-    return this.accessDenied(ex.flow, ex.session, user, message);
+    return this.accessDenied(ex.flow, user, message);
   }
 
-  private accessDenied(flow: FlowRec, session: Session, user: UserRec | null, message?: string): Reply {
-    void session;
+  private accessDenied(flow: FlowRec, user: UserRec | null, message?: string): Reply {
     return json(200, {
       flow_info: this.flowInfo(flow),
       component: 'ak-stage-access-denied',
@@ -833,9 +830,7 @@ export class Executor {
           store.data.consents[key] =
             settings.mode === 'permanent'
               ? null
-              : new Date(
-                  Date.now() + 1000 * secondsOf(settings.consent_expire_in ?? 'weeks=4'),
-                ).toISOString();
+              : new Date(Date.now() + 1000 * seconds(settings.consent_expire_in ?? 'weeks=4')).toISOString();
         }
         delete ex.plan.context.consent_token;
         return { t: 'ok' };
@@ -875,14 +870,6 @@ export class Executor {
       };
     return { t: 'redirect', to: result.url };
   }
-}
-
-function secondsOf(spec: string): number {
-  const units: Record<string, number> = { weeks: 604800, days: 86400, hours: 3600, minutes: 60, seconds: 1 };
-  return spec
-    .split(/[;,]/)
-    .map((p) => p.split('='))
-    .reduce((t, [k, v]) => t + (units[(k ?? '').trim()] ?? 0) * Number(v ?? 0), 0);
 }
 
 export function isAbsolute(url: string): boolean {

@@ -1,5 +1,6 @@
 import { json, type Reply, type RequestContext, type Router } from '../../http/server.js';
 import type { Ak } from '../context.js';
+import { normalizeUuid } from '../ids.js';
 import type { UserRec } from '../model.js';
 import { csrfFailure } from '../session.js';
 import { ValidationFailed, type Errors } from '../validate.js';
@@ -12,6 +13,18 @@ export const detail = (status: number, message: string): Reply => json(status, {
 export const notFound = (model: string): Reply => detail(404, `No ${model} matches the given query.`);
 export const badRequest = (errors: Errors): Reply => json(400, errors);
 export const noContent = (): Reply => ({ status: 204 });
+
+export const SLUG = /^[-a-zA-Z0-9_]+$/;
+export const SLUG_MESSAGE = 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.';
+
+/** Lookup by UUID primary key, with or without dashes (as Django accepts them). */
+export function byUuid<T>(table: Record<string, T>, id: string): T | undefined {
+  try {
+    return table[normalizeUuid(id)];
+  } catch {
+    return undefined;
+  }
+}
 
 export type AuthResult = { user: UserRec } | { reply: Reply };
 

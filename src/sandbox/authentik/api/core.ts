@@ -1,28 +1,29 @@
 import { json, type Router } from '../../http/server.js';
 import type { Ak } from '../context.js';
-import { normalizeUuid } from '../ids.js';
 import { nowIso, type ApplicationRec, type BrandRec, type GroupRec, type UserRec } from '../model.js';
 import { evaluateBindings } from '../policy.js';
 import { ENUMS } from '../scenario.js';
 import * as S from '../serialize.js';
 import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
-import { API, badRequest, boolParam, eq, noContent, notFound, readJson, route } from './common.js';
+import {
+  API,
+  badRequest,
+  boolParam,
+  byUuid,
+  eq,
+  noContent,
+  notFound,
+  readJson,
+  route,
+  SLUG,
+  SLUG_MESSAGE,
+} from './common.js';
 import type { Resource } from './resource.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const SLUG = /^[-a-zA-Z0-9_]+$/;
-const SLUG_MESSAGE = 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.';
 
 export function uniqueError(field: string, message: string): never {
   throw new ValidationFailed({ [field]: [message] });
-}
-
-function findByUuid<T>(table: Record<string, T>, id: string): T | undefined {
-  try {
-    return table[normalizeUuid(id)];
-  } catch {
-    return undefined;
-  }
 }
 
 // --- users -----------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ export function groupsResource(ak: Ak): Resource<GroupRec> {
     blueprintModel: 'authentik_core.group',
     eventModel: { app: 'authentik_core', model_name: 'group' },
     all: () => Object.values(store.data.groups),
-    find: (id) => findByUuid(store.data.groups, id),
+    find: (id) => byUuid(store.data.groups, id),
     show: (g) => S.group(store, g),
     key: (g) => g.pk,
     label: (g) => g.name,
@@ -342,7 +343,7 @@ export function brandsResource(ak: Ak): Resource<BrandRec> {
     blueprintModel: 'authentik_brands.brand',
     eventModel: { app: 'authentik_brands', model_name: 'brand' },
     all: () => Object.values(store.data.brands),
-    find: (id) => findByUuid(store.data.brands, id),
+    find: (id) => byUuid(store.data.brands, id),
     show: (b) => S.brand(b),
     key: (b) => b.brand_uuid,
     label: (b) => b.domain,
@@ -413,7 +414,7 @@ export function registerCore(router: Router, ak: Ak): void {
   });
   for (const action of ['add_user', 'remove_user'] as const) {
     route(router, ak, 'POST', `/core/groups/:group_uuid/${action}/`, async (ctx) => {
-      const g = findByUuid(store.data.groups, ctx.params.group_uuid!);
+      const g = byUuid(store.data.groups, ctx.params.group_uuid!);
       if (!g) return notFound('Group');
       const v = validateOrThrow(await readJson(ctx), { pk: { kind: 'int', required: true } }, false);
       const u = store.data.users[v.pk as number];

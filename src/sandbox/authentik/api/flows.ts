@@ -1,6 +1,5 @@
 import { json, type Router } from '../../http/server.js';
 import type { Ak } from '../context.js';
-import { normalizeUuid } from '../ids.js';
 import {
   STAGE_META,
   type BindingRec,
@@ -12,20 +11,9 @@ import {
 import { ENUMS, StageSchema, type StageType } from '../scenario.js';
 import * as S from '../serialize.js';
 import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
-import { eq, order, paginate, route, search } from './common.js';
+import { byUuid, eq, order, paginate, route, search, SLUG, SLUG_MESSAGE } from './common.js';
 import { uniqueError } from './core.js';
 import type { Resource } from './resource.js';
-
-const SLUG = /^[-a-zA-Z0-9_]+$/;
-const SLUG_MESSAGE = 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.';
-
-function byUuid<T>(table: Record<string, T>, id: string): T | undefined {
-  try {
-    return table[normalizeUuid(id)];
-  } catch {
-    return undefined;
-  }
-}
 
 // --- flows -----------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.j
 import {
   badRequest,
   boolParam,
+  byUuid,
   eq,
   notFound,
   order,
@@ -18,14 +19,6 @@ import {
   type Filters,
 } from './common.js';
 import { registerResource, type Resource } from './resource.js';
-
-function byUuid<T>(table: Record<string, T>, id: string): T | undefined {
-  try {
-    return table[normalizeUuid(id)];
-  } catch {
-    return undefined;
-  }
-}
 
 // --- events ----------------------------------------------------------------------------------
 

@@ -2,23 +2,15 @@ import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { json, type Router } from '../../http/server.js';
 import { idToken, issuer, seconds } from '../claims.js';
 import type { Ak } from '../context.js';
-import { normalizeUuid, randomToken } from '../ids.js';
+import { randomToken } from '../ids.js';
 import { generateKeyMaterial, type KeyMaterial } from '../keys.js';
 import { nowIso, type CertRec, type ProviderRec, type ScopeMappingRec } from '../model.js';
 import { ENUMS } from '../scenario.js';
 import * as S from '../serialize.js';
 import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
-import { badRequest, boolParam, eq, notFound, readJson, route } from './common.js';
+import { badRequest, boolParam, byUuid, eq, notFound, readJson, route } from './common.js';
 import { uniqueError } from './core.js';
 import type { Resource } from './resource.js';
-
-function byUuid<T>(table: Record<string, T>, id: string): T | undefined {
-  try {
-    return table[normalizeUuid(id)];
-  } catch {
-    return undefined;
-  }
-}
 
 // --- OAuth2 providers ------------------------------------------------------------------------
 
