@@ -358,6 +358,31 @@ describe('MAS emulator: existing accounts', () => {
     expect(grepLogs(w.h, /matched an existing user, linking/)).toHaveLength(1);
   });
 
+  it('on_conflict: set refuses a user who already has a link to the provider; replace swaps it', async () => {
+    const withLink = {
+      users: [
+        {
+          username: 'boje',
+          upstreamLinks: [{ provider: '01KQDJTR1ZVTG8JQ220F5BNBFZ', subject: 'old-subject' }],
+        },
+      ],
+    };
+    const conflict = (mode: string) => (idp: Parameters<typeof providerYaml>[0]) =>
+      providerYaml(idp, { claims_imports: `{localpart: {action: require, on_conflict: ${mode}}}` });
+    const set = await startWorld({ section: withLink, provider: conflict('set') }, cleanup);
+    const page = await signIn(set);
+    expect(page.body).toContain('data-error-code="User exists"');
+    expect(page.body).toContain(
+      'Upstream account provider returned &#34;boje&#34; as username, but this user already has an existing link to this provider. Your homeserver does not allow replacing upstream account links automatically.',
+    );
+    expect(grepLogs(set.h, /who already has 1 link\(s\) to this provider/)).toHaveLength(1);
+
+    const replace = await startWorld({ section: withLink, provider: conflict('replace') }, cleanup);
+    expect((await replace.browser.follow(`${replace.h.url}/login`, atHome)).status).toBe(303);
+    expect(replace.h.mas.state().links.map((l) => l.subject)).toEqual(['sub-boje']);
+    expect(grepLogs(replace.h, /matched an existing user, replaced 1 links/)).toHaveLength(1);
+  });
+
   it('a pre-existing link signs the user straight in; a locked user sees the inactive page', async () => {
     const linked = {
       users: [
