@@ -261,6 +261,8 @@ export interface SynapseFacts {
    * sent: MAS's `matrix.secret` (what MAS itself sends) or the one in ssochain.yaml.
    */
   masApiProbe?: Fetched<{
+    /** where the probe was answered: MAS's `matrix.endpoint` when reachable, else the Synapse URL */
+    url?: string;
     status: number;
     errcode?: string;
     error?: string;
