@@ -172,3 +172,17 @@ describe('permissions and sessions', () => {
     });
   });
 });
+
+describe('date filters for incremental reads', () => {
+  it('users by date_joined__gt / last_updated__gt', async () => {
+    run = await startAuthentik();
+    const call = api(run);
+    const joined = await call('/core/users/?date_joined__gt=2026-05-01T00:00:00Z');
+    expect((joined.body!.results as { username: string }[]).map((u) => u.username)).toEqual(['boje']);
+    const before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 5));
+    await call('/core/users/1/', { method: 'PATCH', body: JSON.stringify({ name: 'Admin' }) });
+    const updated = await call(`/core/users/?last_updated__gt=${encodeURIComponent(before)}`);
+    expect((updated.body!.results as { username: string }[]).map((u) => u.username)).toEqual(['akadmin']);
+  });
+});

@@ -26,6 +26,20 @@ export function uniqueError(field: string, message: string): never {
   throw new ValidationFailed({ [field]: [message] });
 }
 
+/** `<field>__gt` / `<field>__lt` (and exact) date filters, as django-filter declares them */
+function dateFilters<T>(
+  fields: Record<string, (item: T) => string | null>,
+): Record<string, (item: T, values: string[]) => boolean> {
+  const out: Record<string, (item: T, values: string[]) => boolean> = {};
+  const at = (v: string) => Date.parse(v);
+  for (const [name, get] of Object.entries(fields)) {
+    out[name] = (item, [v]) => get(item) !== null && at(get(item)!) === at(v!);
+    out[`${name}__gt`] = (item, [v]) => get(item) !== null && at(get(item)!) > at(v!);
+    out[`${name}__lt`] = (item, [v]) => get(item) !== null && at(get(item)!) < at(v!);
+  }
+  return out;
+}
+
 // --- users -----------------------------------------------------------------------------------
 
 export function usersResource(ak: Ak): Resource<UserRec> {
@@ -98,6 +112,11 @@ export function usersResource(ak: Ak): Resource<UserRec> {
       groups_by_name: (u, values) => store.groupsOf(u).some((g) => values.includes(g.name)),
       groups_by_pk: (u, values) => u.groups.some((g) => values.map((v) => v.toLowerCase()).includes(g)),
       last_login__isnull: (u, [v]) => (u.last_login === null) === boolParam(v!),
+      ...dateFilters<UserRec>({
+        date_joined: (u) => u.date_joined,
+        last_login: (u) => u.last_login,
+        last_updated: (u) => u.last_updated,
+      }),
       attributes: (u, [v]) => {
         try {
           const wanted = JSON.parse(v!) as Record<string, unknown>;
