@@ -209,7 +209,6 @@ async function issueTokens(
     ...payload,
     azp: provider.client_id,
     uid: randomBytes(20).toString('hex'),
-    scope: scope.join(' '),
   });
   const grant: Grant = {
     token: access_token,
