@@ -237,7 +237,7 @@ export function analyzeSnapshot(
   snap: ChainSnapshot,
   chainChecks: readonly ChainCheck[],
 ): { report: Report; errors: string[] } {
-  const views = (snap.configDocuments ?? []).map((d) => new StoredConfigView(d));
+  const views = [...(snap.configDocuments ?? []).map((d) => new StoredConfigView(d)), ...contextViews(snap)];
   const lint = runLintChecks(views, LINT_CHECKS);
   const chain = runChainChecks(snap, chainChecks);
   const findings: Finding[] = [...lint.findings, ...chain.findings];
@@ -247,6 +247,24 @@ export function analyzeSnapshot(
     unknownHops: unknownHops(snap),
   });
   return { report, errors: [...lint.errors, ...chain.errors] };
+}
+
+/** Facts from live sources that config checks may consult, as views no check judges. */
+function contextViews(snap: ChainSnapshot): StoredConfigView[] {
+  if (snap.authentik.status !== 'ok') return [];
+  const redirectUris = snap.authentik.data.providers.flatMap((p) => p.redirect_uris.map((r) => r.url));
+  if (redirectUris.length === 0) return [];
+  return [
+    new StoredConfigView({
+      kind: 'context',
+      file: 'authentik-api',
+      via: ['providers.redirect_uris'],
+      fragment: true,
+      encrypted: false,
+      data: { authentikRedirectUris: redirectUris },
+      positions: {},
+    }),
+  ];
 }
 
 /** The same problem seen by a config check and a chain check is reported once. */
@@ -261,3 +279,38 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 export { Secret };
+
+export interface RunDoctorOptions extends Omit<CollectOptions, 'sources' | 'resolveSecret'> {
+  sources?: readonly Source[];
+  resolveSecret?: SourceContext['secret'];
+  /** folder that relative paths in the config are resolved against */
+  configDir?: string;
+  env?: Record<string, string | undefined>;
+}
+
+/** Collects and judges in one go: the library face of `ssochain doctor`. */
+export async function runDoctor(
+  options: RunDoctorOptions,
+): Promise<{ snapshot: ChainSnapshot; report: Report; errors: string[] }> {
+  const [{ DEFAULT_SOURCES }, { CHAIN_CHECKS }, { secretResolver }] = await Promise.all([
+    import('./sources/index.js'),
+    import('./checks/chain/index.js'),
+    import('./sources/secrets.js'),
+  ]);
+  const snapshot = await collectSnapshot({
+    ...options,
+    sources: options.sources ?? DEFAULT_SOURCES,
+    resolveSecret:
+      options.resolveSecret ??
+      secretResolver({ env: options.env ?? {}, ...(options.configDir ? { cwd: options.configDir } : {}) }),
+  });
+  const { report, errors } = analyzeSnapshot(snapshot, CHAIN_CHECKS);
+  return { snapshot, report, errors };
+}
+
+/** A snapshot as JSON for a support bundle: secrets become fingerprints, any stray copy is cut. */
+export function bundleJson(snapshot: ChainSnapshot): string {
+  const redactor = snapshotSecrets(snapshot, new Redactor());
+  const text = JSON.stringify({ bundle: 'ssochain-snapshot', createdBy: 'ssochain', snapshot }, null, 2);
+  return redactor.redact(text) + '\n';
+}

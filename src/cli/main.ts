@@ -4,6 +4,14 @@ import type { CliIO, Command, ExitCode } from './io.js';
 
 // Each command module is imported only when it runs, so `--version` and `--help` stay fast.
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: {
+    summary: 'start the sandbox of a scenario (default: the seed case) and run doctor on it',
+    load: async () => (await import('./commands/demo.js')).default,
+  },
+  doctor: {
+    summary: 'find the broken link of a live Authentik -> MAS -> Synapse chain',
+    load: async () => (await import('./commands/doctor.js')).default,
+  },
   lint: {
     summary: 'offline lint of MAS, Synapse, ESS and SOPS-encrypted config files',
     load: async () => (await import('./commands/lint.js')).default,

@@ -9,7 +9,10 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
  * (never in pipes, CI logs or JSON output). Returns the event handler and a `done()` that
  * clears the line.
  */
-export function createProgress(io: CliIO, color: boolean): { onEvent: (e: ProgressEvent) => void; done: () => void } {
+export function createProgress(
+  io: CliIO,
+  color: boolean,
+): { onEvent: (e: ProgressEvent) => void; done: () => void } {
   if (!io.stderrIsTTY) return { onEvent: () => {}, done: () => {} };
   const c = pc.createColors(color);
   const states = new Map<string, { status?: string; ms?: number }>();

@@ -80,6 +80,9 @@ export const ConfigSchema = z
           'matrix_authentication_service.secret, to probe /_synapse/mas',
         ),
         adminToken: SecretRefSchema.optional().describe('a MAS-issued token with urn:synapse:admin:*'),
+        config: MasConfigSourceSchema.optional().describe(
+          'where homeserver.yaml (or the ESS values that carry it) can be read',
+        ),
       })
       .strict()
       .optional(),

@@ -11,7 +11,12 @@ import {
 import type { Location } from '../../report/types.js';
 
 export type PathSeg = string | number;
-export type ConfigKind = 'mas' | 'synapse' | 'ess-values';
+/**
+ * `context` documents are not configs: they carry facts from live sources that config checks may
+ * consult (the redirect URIs Authentik has registered, so a translated MAS provider reuses the
+ * ULID Authentik already knows). No check judges them.
+ */
+export type ConfigKind = 'mas' | 'synapse' | 'ess-values' | 'context';
 
 /** Maps an offset in a document's own text to a line/column in the file the user named. */
 export type PositionMapper = (offset: number) => { line: number; column: number };
