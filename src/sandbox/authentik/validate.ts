@@ -202,3 +202,13 @@ export function validateOrThrow(
   if (r.errors) throw new ValidationFailed(r.errors);
   return r.value;
 }
+
+/** Copies the validated `values` named in `keys` onto a record. */
+export function assignFields<T extends object>(
+  target: T,
+  values: Record<string, unknown>,
+  keys: readonly string[],
+): T {
+  for (const k of keys) if (k in values) (target as Record<string, unknown>)[k] = values[k];
+  return target;
+}

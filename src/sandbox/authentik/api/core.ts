@@ -4,7 +4,7 @@ import { nowIso, type ApplicationRec, type BrandRec, type GroupRec, type UserRec
 import { evaluateBindings } from '../policy.js';
 import { ENUMS } from '../scenario.js';
 import * as S from '../serialize.js';
-import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
+import { assignFields, ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
 import {
   API,
   badRequest,
@@ -71,7 +71,7 @@ export function usersResource(ak: Ak): Resource<UserRec> {
   const apply = (u: UserRec, v: Record<string, unknown>) => {
     if (v.username !== undefined && v.username !== u.username && store.userByName(v.username as string))
       uniqueError('username', 'A user with that username already exists.');
-    for (const k of [
+    assignFields(u, v, [
       'username',
       'name',
       'is_active',
@@ -81,8 +81,7 @@ export function usersResource(ak: Ak): Resource<UserRec> {
       'attributes',
       'path',
       'type',
-    ])
-      if (k in v) (u as unknown as Record<string, unknown>)[k] = v[k];
+    ]);
     u.last_updated = nowIso();
     return u;
   };
@@ -181,8 +180,7 @@ export function groupsResource(ak: Ak): Resource<GroupRec> {
       Object.values(store.data.groups).some((o) => o.name === v.name && o.pk !== g.pk)
     )
       uniqueError('name', 'Group with this name already exists.');
-    for (const k of ['name', 'is_superuser', 'parents', 'attributes'])
-      if (k in v) (g as unknown as Record<string, unknown>)[k] = v[k];
+    assignFields(g, v, ['name', 'is_superuser', 'parents', 'attributes']);
     if (Array.isArray(v.users)) {
       const members = new Set(v.users as number[]);
       for (const u of Object.values(store.data.users)) {
@@ -270,9 +268,11 @@ export function applicationsResource(ak: Ak): Resource<ApplicationRec> {
       Object.values(store.data.applications).some((o) => o.provider === v.provider && o.pk !== a.pk)
     )
       uniqueError('provider', 'Application with this provider already exists.');
-    for (const k of Object.keys(fields()))
-      if (k in v && k !== 'backchannel_providers') (a as unknown as Record<string, unknown>)[k] = v[k];
-    return a;
+    return assignFields(
+      a,
+      v,
+      Object.keys(fields()).filter((k) => k !== 'backchannel_providers'),
+    );
   };
   return {
     path: '/core/applications/',
@@ -352,8 +352,7 @@ export function brandsResource(ak: Ak): Resource<BrandRec> {
     attributes: { kind: 'json' },
   });
   const apply = (b: BrandRec, v: Record<string, unknown>) => {
-    for (const k of Object.keys(fields())) if (k in v) (b as unknown as Record<string, unknown>)[k] = v[k];
-    return b;
+    return assignFields(b, v, Object.keys(fields()));
   };
   return {
     path: '/core/brands/',

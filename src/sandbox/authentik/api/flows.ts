@@ -10,7 +10,7 @@ import {
 } from '../model.js';
 import { ENUMS, StageSchema, type StageType } from '../scenario.js';
 import * as S from '../serialize.js';
-import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
+import { assignFields, ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
 import { byUuid, eq, order, paginate, route, search, SLUG, SLUG_MESSAGE } from './common.js';
 import { uniqueError } from './core.js';
 import type { Resource } from './resource.js';
@@ -37,8 +37,7 @@ export function flowsResource(ak: Ak): Resource<FlowRec> {
       Object.values(store.data.flows).some((o) => o.slug === v.slug && o.pk !== f.pk)
     )
       uniqueError('slug', 'Flow with this slug already exists.');
-    for (const k of Object.keys(fields)) if (k in v) (f as unknown as Record<string, unknown>)[k] = v[k];
-    return f;
+    return assignFields(f, v, Object.keys(fields));
   };
   return {
     path: '/flows/instances/',

@@ -7,7 +7,7 @@ import { generateKeyMaterial, type KeyMaterial } from '../keys.js';
 import { nowIso, type CertRec, type ProviderRec, type ScopeMappingRec } from '../model.js';
 import { ENUMS } from '../scenario.js';
 import * as S from '../serialize.js';
-import { ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
+import { assignFields, ValidationFailed, validateOrThrow, type FieldSpec } from '../validate.js';
 import { badRequest, boolParam, byUuid, eq, notFound, readJson, route } from './common.js';
 import { uniqueError } from './core.js';
 import type { Resource } from './resource.js';
@@ -58,10 +58,11 @@ export function providersResource(ak: Ak): Resource<ProviderRec> {
       Object.values(d().providers).some((o) => o.client_id === v.client_id && o.pk !== p.pk)
     )
       uniqueError('client_id', 'OAuth2/OpenID Provider with this Client ID already exists.');
-    for (const [k, x] of Object.entries(v))
-      if (k !== 'jwt_federation_sources' && k !== 'jwt_federation_providers')
-        (p as unknown as Record<string, unknown>)[k] = x;
-    return p;
+    return assignFields(
+      p,
+      v,
+      Object.keys(v).filter((k) => k !== 'jwt_federation_sources' && k !== 'jwt_federation_providers'),
+    );
   };
   return {
     path: '/providers/oauth2/',
