@@ -537,6 +537,31 @@ export function defineSynapseContract(getTarget: () => SynapseTarget): void {
       expect((await queryUser(lp)).json).toMatchObject({ display_name: null, avatar_url: null });
     });
 
+    it('the client profile shows what MAS provisioned', async () => {
+      const lp = fresh('prof');
+      await provision(lp, { set_displayname: 'Prof', set_avatar_url: 'mxc://sandbox.local/p' });
+      const r = await call(t(), 'GET', `/_matrix/client/v3/profile/${encodeURIComponent(mxid(lp))}`);
+      expect(r.status).toBe(200);
+      expect(r.json).toEqual({ displayname: 'Prof', avatar_url: 'mxc://sandbox.local/p' });
+      const unknown = await call(
+        t(),
+        'GET',
+        `/_matrix/client/v3/profile/${encodeURIComponent(mxid(fresh('np')))}`,
+      );
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toEqual({ errcode: 'M_UNKNOWN', error: 'No row found (profiles)' });
+      const profile = () => call(t(), 'GET', `/_matrix/client/v3/profile/${encodeURIComponent(mxid(lp))}`);
+      await mas('POST', 'provision_user', { localpart: lp, unset_displayname: true, unset_avatar_url: true });
+      const empty = await profile();
+      expect(empty.status).toBe(404);
+      expect(empty.json).toEqual({ errcode: 'M_NOT_FOUND', error: 'Profile was not found' });
+      // erasing deletes the profile row
+      await mas('POST', 'delete_user', { localpart: lp, erase: true });
+      const erased = await profile();
+      expect(erased.status).toBe(404);
+      expect(erased.json).toEqual({ errcode: 'M_UNKNOWN', error: 'No row found (profiles)' });
+    });
+
     it('defaults the display name to the localpart', async () => {
       const lp = fresh('dana');
       await provision(lp);

@@ -79,7 +79,10 @@ export function registerClientRoutes(hs: Homeserver): void {
       const userId = ctx.params.user_id!;
       hs.parseUserId(userId);
       const user = hs.store.get(userId);
-      if (!user || user.deactivated) throw new SynapseError(404, 'Profile was not found', 'M_NOT_FOUND');
+      // no profile row: the store's error comes through as it is
+      if (!user || user.profileDeleted) throw new SynapseError(404, 'No row found (profiles)');
+      if (user.displayname === null && user.avatarUrl === null)
+        throw new SynapseError(404, 'Profile was not found', 'M_NOT_FOUND');
       const body: Record<string, unknown> = {};
       if (user.displayname !== null) body.displayname = user.displayname;
       if (user.avatarUrl !== null) body.avatar_url = user.avatarUrl;

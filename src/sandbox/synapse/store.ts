@@ -12,6 +12,8 @@ export interface SynapseUser {
   suspended: boolean;
   shadowBanned: boolean;
   erased: boolean;
+  /** erasing deletes the profile row; reactivation creates a blank one */
+  profileDeleted: boolean;
   isGuest: boolean;
   userType: string | null;
   /** milliseconds */
@@ -84,6 +86,7 @@ export class SynapseStore {
       suspended: false,
       shadowBanned: false,
       erased: false,
+      profileDeleted: false,
       isGuest: false,
       userType: null,
       creationTs: fields.creationTs ?? this.now(),
@@ -141,6 +144,7 @@ export class SynapseStore {
       user.displayname = null;
       user.avatarUrl = null;
       user.erased = true;
+      user.profileDeleted = true;
     }
     user.deactivated = true;
   }
@@ -148,6 +152,7 @@ export class SynapseStore {
   /** `DeactivateAccountHandler.activate_account` */
   reactivate(user: SynapseUser): void {
     user.erased = false;
+    user.profileDeleted = false;
     user.deactivated = false;
   }
 }
