@@ -1,10 +1,6 @@
 import { listen, type RunningServer } from '../../../src/sandbox/http/server.js';
 import { SandboxLog } from '../../../src/sandbox/log.js';
-import {
-  createAuthentik,
-  resolveSection,
-  type AuthentikInstance,
-} from '../../../src/sandbox/authentik/index.js';
+import { authentikEmulator, type AuthentikInstance } from '../../../src/sandbox/authentik/index.js';
 
 export const MAS_URL = 'http://127.0.0.1:18080';
 export const CALLBACK = `${MAS_URL}/upstream/callback/01KQDJTR1ZVTG8JQ220F5BNBFZ`;
@@ -23,12 +19,13 @@ export async function startAuthentik(section: unknown = {}): Promise<Running> {
   const log = new SandboxLog();
   const ref: { target?: AuthentikInstance } = {};
   const server = await listen((req, res) => ref.target!.router.listener(req, res));
-  const resolved = resolveSection(section);
-  const instance = createAuthentik(resolved, {
+  // exactly what the stack does: the definition's section schema, then create()
+  const resolved = authentikEmulator.section.parse(section);
+  const instance = (await authentikEmulator.create(resolved, {
     urls: { authentik: server.url, mas: MAS_URL, synapse: 'http://127.0.0.1:18008' },
     log,
     scenarioDir: process.cwd(),
-  });
+  })) as AuthentikInstance;
   ref.target = instance;
   return {
     url: server.url,
