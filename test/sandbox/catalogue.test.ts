@@ -48,7 +48,7 @@ describe('scenario catalogue', () => {
     const stack = await startStack({ scenario: 'seed' });
     try {
       expect(stack.services.mas!.info().providers).toBe('');
-      const logs: { text: string }[] = await (await fetch(`${stack.controlUrl}/logs?service=mas`)).json();
+      const logs = (await (await fetch(`${stack.controlUrl}/logs?service=mas`)).json()) as { text: string }[];
       expect(logs.some((l) => /Adding provider/.test(l.text))).toBe(false);
     } finally {
       await stack.close();
