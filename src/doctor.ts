@@ -155,6 +155,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<ChainSna
       SKIPPED(options.config.synapse ? 'no Synapse source ran' : 'synapse is not configured'),
     logs: merged.logs ?? [],
     configDocuments: (merged.configViews ?? []).map(storeConfigView),
+    ...(options.config.ignore.length ? { ignore: options.config.ignore } : {}),
   };
 }
 
@@ -242,7 +243,8 @@ export function analyzeSnapshot(
   const chain = runChainChecks(snap, chainChecks);
   const findings: Finding[] = [...lint.findings, ...chain.findings];
   const redactor = snapshotSecrets(snap, new Redactor());
-  const report = buildReport(redactFindings(dedupe(findings), redactor), {
+  const kept = dedupe(findings).filter((f) => !(snap.ignore ?? []).some((rule) => suppresses(rule, f)));
+  const report = buildReport(redactFindings(kept, redactor), {
     sources: sourceReports(snap),
     unknownHops: unknownHops(snap),
   });
@@ -265,6 +267,21 @@ function contextViews(snap: ChainSnapshot): StoredConfigView[] {
       positions: {},
     }),
   ];
+}
+
+function suppresses(rule: NonNullable<ChainSnapshot['ignore']>[number], f: Finding): boolean {
+  if (rule.code !== f.code) return false;
+  if (rule.subject && rule.subject !== f.subject) return false;
+  if (rule.match) {
+    let re: RegExp;
+    try {
+      re = new RegExp(rule.match);
+    } catch {
+      return false;
+    }
+    return re.test(f.detail) || f.evidence.some((e) => re.test(e.excerpt));
+  }
+  return true;
 }
 
 /** The same problem seen by a config check and a chain check is reported once. */

@@ -12,6 +12,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'find the broken link of a live Authentik -> MAS -> Synapse chain',
     load: async () => (await import('./commands/doctor.js')).default,
   },
+  collect: {
+    summary: 'write a redacted snapshot of every source, safe to share',
+    load: async () => (await import('./commands/collect.js')).default,
+  },
+  analyze: {
+    summary: 'run every check on a snapshot from collect, offline',
+    load: async () => (await import('./commands/analyze.js')).default,
+  },
   lint: {
     summary: 'offline lint of MAS, Synapse, ESS and SOPS-encrypted config files',
     load: async () => (await import('./commands/lint.js')).default,
@@ -19,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   sandbox: {
     summary: 'run the emulated Authentik, MAS and Synapse of a scenario',
     load: async () => (await import('./commands/sandbox.js')).default,
+  },
+  config: {
+    summary: 'print the JSON Schema of ssochain.yaml',
+    load: async () => (await import('./commands/config.js')).default,
   },
   codes: {
     summary: 'list every finding code with its hop, severity and title',

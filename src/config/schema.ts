@@ -91,6 +91,22 @@ export const ConfigSchema = z
       .strict()
       .default({ default: 5000 }),
     concurrency: z.number().int().positive().max(64).default(8),
+    ignore: z
+      .array(
+        z
+          .object({
+            code: z.string().min(1),
+            subject: z.string().optional().describe('only findings about this subject'),
+            match: z
+              .string()
+              .optional()
+              .describe('a regular expression the finding detail or evidence must match'),
+            reason: z.string().min(3).describe('why this finding does not apply here (required)'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('findings to suppress; the report counts what was suppressed'),
     /** trust this CA bundle for TLS, as MAS would have to (private CAs) */
     caFile: z.string().optional(),
   })

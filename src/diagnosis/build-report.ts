@@ -62,10 +62,16 @@ export function buildReport(findings: readonly Finding[], options: BuildReportOp
   } else if (besideBroken) {
     const lead = sorted.find((f) => f.hop === besideBroken.hop && f.severity === 'error');
     summary = `No chain link is broken, but ${besideBroken.hop} is: ${lead ? lead.title.replace(/\.$/, '') : 'see the findings'}.`;
-  } else if (sorted.some((f) => f.severity === 'warn')) {
-    summary = 'No link is broken; some warnings deserve a look.';
   } else {
-    summary = options.summaryWhenOk ?? 'Every link of the chain looks healthy.';
+    const unknown = chainProper.filter((l) => l.status === 'unknown').map((l) => l.hop);
+    const caveat = unknown.length ? ` (${unknown.join(', ')} could not be checked)` : '';
+    if (sorted.some((f) => f.severity === 'warn'))
+      summary = `No link is broken${caveat}; some warnings deserve a look.`;
+    else
+      summary =
+        unknown.length && !options.summaryWhenOk
+          ? `No broken link found, but ${unknown.join(', ')} could not be checked.`
+          : (options.summaryWhenOk ?? 'Every link of the chain looks healthy.');
   }
   return {
     tool: { name: 'ssochain', version: VERSION },

@@ -68,6 +68,13 @@ export function sandboxDoctorConfig(
     mas: { ...base.mas, config: masConfig },
     synapse: { ...base.synapse, config: { file: homeserver } },
     timeouts: { default: 3000 },
+    ignore: [
+      {
+        code: 'mas-public-base-default',
+        match: '127\\.0\\.0\\.1',
+        reason: 'the sandbox serves MAS on loopback on purpose; a real public_base must not be loopback',
+      },
+    ],
   });
   return { config, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -308,4 +308,6 @@ export interface ChainSnapshot {
   logs: LogLineFacts[];
   /** the MAS config documents found, masked, with positions: the config checks run on these */
   configDocuments?: StoredConfigDocument[];
+  /** suppressions from ssochain.yaml, kept so `analyze` applies them as `doctor` did */
+  ignore?: { code: string; subject?: string; match?: string; reason: string }[];
 }

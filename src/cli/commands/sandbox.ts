@@ -1,9 +1,9 @@
 import { stringify } from 'yaml';
 import { UsageError } from '../../errors.js';
 import type { FaultTable } from '../../sandbox/http/server.js';
-import { listScenarios } from '../../sandbox/scenario/load.js';
+import { listScenarios, parseScenario, readScenario } from '../../sandbox/scenario/load.js';
 import { SERVICES, type ServiceName } from '../../sandbox/scenario/schema.js';
-import { sandboxClientConfig } from '../../sandbox/client-config.js';
+import { sandboxDoctorConfig } from '../../sandbox/doctor-config.js';
 import { parseCommandArgs, type Command } from '../io.js';
 
 const USAGE = `Usage: ssochain sandbox up [--scenario NAME | --scenario-file F] [options]
@@ -90,7 +90,12 @@ const command: Command = {
     );
     out.push(`  ${'control'.padEnd(10)} ${stack.controlUrl}  (GET /logs?service=mas, PUT /faults/<service>)`);
     out.push('');
-    const config = stringify(sandboxClientConfig(stack));
+    const source = readScenario({
+      ...(values.scenario ? { name: values.scenario } : {}),
+      ...(values['scenario-file'] ? { file: values['scenario-file'] } : {}),
+    });
+    const sandbox = sandboxDoctorConfig(stack, source.dir, parseScenario(source.text, source.file).mas);
+    const config = stringify(sandbox.config);
     out.push('# ssochain.yaml for this sandbox (sandbox credentials only):');
     out.push(config);
     io.stdout(out.join('\n'));
@@ -104,6 +109,7 @@ const command: Command = {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
+    sandbox.cleanup();
     await stack.close();
     return 0;
   },
