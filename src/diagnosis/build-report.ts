@@ -28,11 +28,15 @@ export interface BuildReportOptions {
   summaryWhenOk?: string;
 }
 
+/**
+ * A hop is broken by its own errors. Errors that only follow from a cause elsewhere leave it
+ * degraded, so the verdict points at the cause (a default public_base breaks the redirect URI
+ * Authentik sees, but the link to fix is MAS).
+ */
 function hopStatus(findings: Finding[], unknown: boolean): HopStatus {
   const primary = findings.filter((f) => !f.consequenceOf);
   if (primary.some((f) => f.severity === 'error')) return 'broken';
-  if (findings.some((f) => f.severity === 'error')) return 'broken';
-  if (findings.some((f) => f.severity === 'warn')) return 'degraded';
+  if (findings.some((f) => f.severity === 'error' || f.severity === 'warn')) return 'degraded';
   if (unknown) return 'unknown';
   return 'ok';
 }
