@@ -31,9 +31,10 @@ import type { Source, SourceContext, SnapshotPart } from './source.js';
  * other list that fails is recorded in `gaps` with a plain sentence naming the permission the
  * token lacks, and the rest is still returned.
  *
- * Limits (documented in docs/sources.md): users are read up to {@link USER_CAP}, events (the
- * newest first) up to {@link EVENT_CAP}; a cut list is recorded in `truncated`. At most
- * {@link SAMPLE_CAP} users get `check_access`/`preview_user` when no user is in focus.
+ * Limits: users are read up to {@link USER_CAP}, events (the newest first) up to
+ * {@link EVENT_CAP}; a cut list is recorded in `truncated`. At most {@link SAMPLE_CAP} users get
+ * `check_access`/`preview_user` when no user is in focus: those whose recent sign-in attempts
+ * failed, then those recently created by enrollment.
  */
 export const USER_CAP = 5000;
 export const EVENT_CAP = 500;
