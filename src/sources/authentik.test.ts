@@ -317,7 +317,7 @@ describe('authentik source failures are data, never throws', () => {
     const s = await start();
     const partial: FetchLike = async (input, init) => {
       const url = String(input instanceof Request ? input.url : input);
-      if (url.includes('/events/events/'))
+      if (url.includes('/events/events/') || url.includes('/admin/version/'))
         return Response.json(
           { detail: 'You do not have permission to perform this action.' },
           { status: 403 },
@@ -329,6 +329,7 @@ describe('authentik source failures are data, never throws', () => {
     );
     expect(facts.providers).toHaveLength(1);
     expect(facts.events).toEqual([]);
+    expect(facts.version).toBeUndefined(); // not a gap: it only refines judgements
     expect(facts.gaps).toEqual([
       {
         part: 'events',

@@ -732,9 +732,9 @@ export const authentikSource: Source = {
       access: [],
       claimsPreview: [],
     };
+    // the version only refines judgements (formats, defaults): not being allowed to read it is no gap
     if (version.ok && isObj(version.data) && typeof version.data.version_current === 'string')
       facts.version = version.data.version_current;
-    else if (!version.ok) gaps.push({ part: 'version', error: version.error });
 
     // flows: enrollment flows and the authentication flows that may link them
     const stageMap = new Map<string, Json>();
