@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ak,
+  changed,
+  expectCleanIsQuiet,
+  masAdmin,
+  pairsOf,
+  runCheck,
+} from '../../../../test/fixtures/snapshots/authentik/tester.js';
+import { PROVIDER_ID } from '../../../../test/fixtures/snapshots/clean.js';
+import type { ChainSnapshot } from '../../../snapshot/types.js';
+import { userNeverSignedIn } from './never-signed-in.js';
+
+/** An Authentik user with no MAS account: claims derived from the user (sub = uid). */
+function addAkUser(s: ChainSnapshot, username: string, active = true) {
+  ak(s).users.push({
+    pk: 100 + ak(s).users.length,
+    username,
+    name: username,
+    email: `${username}@example.org`,
+    is_active: active,
+    type: 'internal',
+    uid: `hashed-${username}`,
+  });
+}
+
+describe('lifecycle/never-signed-in', () => {
+  it('is quiet for a healthy chain (boje has signed in)', () => {
+    expectCleanIsQuiet(userNeverSignedIn);
+  });
+
+  it('a user only in Authentik: expected just-in-time behaviour, with a way to pre-provision', () => {
+    const findings = runCheck(
+      userNeverSignedIn,
+      changed((s) => addAkUser(s, 'carla')),
+    );
+    expect(pairsOf(findings)).toEqual([['user-never-signed-in', 'user/carla']]);
+    const [f] = findings;
+    expect(f!.severity).toBe('info');
+    expect(f!.detail).toContain('This is expected');
+    expect(f!.detail).toContain('sub hashed-carla');
+    expect(f!.fix!.repair).toBe('mas-preprovision-user');
+    expect(f!.fix!.snippet).toContain(`"provider_id": "${PROVIDER_ID}", "subject": "hashed-carla"`);
+    expect(f!.fix!.snippet).toContain('https://account.example.org/api/admin/v1/users');
+    expect(f!.fix!.snippet).toContain(`mas-cli manage register-user -y carla -m ${PROVIDER_ID}:hashed-carla`);
+  });
+
+  it('the focus user only, when there is one', () => {
+    expect(
+      runCheck(
+        userNeverSignedIn,
+        changed((s) => {
+          addAkUser(s, 'carla');
+          s.user = 'boje';
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      pairsOf(
+        runCheck(
+          userNeverSignedIn,
+          changed((s) => {
+            addAkUser(s, 'carla');
+            s.user = 'Carla';
+          }),
+        ),
+      ),
+    ).toEqual([['user-never-signed-in', 'user/carla']]);
+  });
+
+  it('not for inactive users, users who tried, or when MAS lists are incomplete', () => {
+    expect(
+      runCheck(
+        userNeverSignedIn,
+        changed((s) => addAkUser(s, 'carla', false)),
+      ),
+    ).toEqual([]);
+    const tried = changed((s) => {
+      addAkUser(s, 'carla');
+      ak(s).events.push({
+        pk: 'e1',
+        action: 'authorize_application',
+        created: '2026-11-28T09:00:00Z',
+        username: 'carla',
+        context: { authorized_application: { name: 'Matrix', pk: 'app-matrix' } },
+      });
+    });
+    expect(runCheck(userNeverSignedIn, tried)).toEqual([]);
+    const cut = changed((s) => {
+      addAkUser(s, 'carla');
+      masAdmin(s).truncated = true;
+    });
+    expect(runCheck(userNeverSignedIn, cut)).toEqual([]);
+  });
+
+  it('many users: one finding each up to the limit, then a summary', () => {
+    const snap = changed((s) => {
+      for (let i = 0; i < 23; i++) addAkUser(s, `user${i}`);
+    });
+    const findings = runCheck(userNeverSignedIn, snap);
+    expect(findings).toHaveLength(21);
+    expect(findings.at(-1)).toMatchObject({
+      subject: 'user/*',
+      title: '3 more Authentik users have never signed in through MAS',
+    });
+  });
+});
