@@ -2,7 +2,7 @@ import type { Hop } from './codes/registry.js';
 import type { ChainCheck } from './checks/chain-check.js';
 import { runChainChecks } from './checks/chain-check.js';
 import { LINT_CHECKS } from './checks/lint-checks.js';
-import type { SsochainConfig } from './config/schema.js';
+import type { SecretRef, SsochainConfig } from './config/schema.js';
 import { buildReport } from './diagnosis/build-report.js';
 import { redactFindings } from './report/redact.js';
 import type { Finding, Report, SourceReport } from './report/types.js';
@@ -314,12 +314,26 @@ export async function runDoctor(
     import('./checks/chain/index.js'),
     import('./sources/secrets.js'),
   ]);
+  const resolveSecret =
+    options.resolveSecret ??
+    secretResolver({ env: options.env ?? {}, ...(options.configDir ? { cwd: options.configDir } : {}) });
+  // a credential the config names but nobody can read is a configuration error (exit 2), found
+  // before any request is made, not a diagnosis
+  const c = options.config;
+  const refs: [string, SecretRef | undefined][] = [
+    ['authentik.token', c.authentik?.token],
+    ['mas.admin.clientSecret', c.mas?.admin?.clientSecret],
+    ['synapse.sharedSecret', c.synapse?.sharedSecret],
+    ['synapse.adminToken', c.synapse?.adminToken],
+  ];
+  for (const [what, ref] of refs) {
+    if (ref && !('kubernetesSecret' in ref))
+      await (resolveSecret as (r: SecretRef, w: string) => Promise<unknown>)(ref, what);
+  }
   const snapshot = await collectSnapshot({
     ...options,
     sources: options.sources ?? DEFAULT_SOURCES,
-    resolveSecret:
-      options.resolveSecret ??
-      secretResolver({ env: options.env ?? {}, ...(options.configDir ? { cwd: options.configDir } : {}) }),
+    resolveSecret,
   });
   const { report, errors } = analyzeSnapshot(snapshot, CHAIN_CHECKS);
   return { snapshot, report, errors };

@@ -10,14 +10,22 @@ import { runCli } from '../helpers/cli.js';
  * adds files from elsewhere).
  */
 const extra = (process.env.SSOCHAIN_EXTRA_SCENARIOS ?? '').split(':').filter(Boolean);
-const CASES = [...listScenarios().map((name) => ({ name, file: undefined as string | undefined })), ...extra.map((file) => ({ name: file, file }))];
+const CASES = [
+  ...listScenarios().map((name) => ({ name, file: undefined as string | undefined })),
+  ...extra.map((file) => ({ name: file, file })),
+];
 
 describe('every catalogue scenario: demo yields its expected broken link and findings', () => {
   for (const c of CASES) {
     it(c.name, async () => {
       const source = readScenario(c.file ? { file: c.file } : { name: c.name });
       const scenario = parseScenario(source.text, source.file);
-      const run = await runCli(['demo', ...(c.file ? ['--scenario-file', c.file] : ['--scenario', c.name]), '--output', 'json']);
+      const run = await runCli([
+        'demo',
+        ...(c.file ? ['--scenario-file', c.file] : ['--scenario', c.name]),
+        '--output',
+        'json',
+      ]);
       expect(run.stderr).not.toMatch(/a check failed|internal error/);
       const report = JSON.parse(run.stdout);
       const codes: string[] = report.findings.map((f: { code: string }) => f.code);
