@@ -16,6 +16,9 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         AbortSignal: 'readonly',
         fetch: 'readonly',
+        performance: 'readonly',
+        Response: 'readonly',
+        TextDecoder: 'readonly',
       },
     },
     rules: {
