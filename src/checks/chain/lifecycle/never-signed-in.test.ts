@@ -3,9 +3,11 @@ import {
   ak,
   changed,
   expectCleanIsQuiet,
+  mas,
   masAdmin,
   pairsOf,
   runCheck,
+  synapse,
 } from '../../../../test/fixtures/snapshots/authentik/tester.js';
 import { PROVIDER_ID } from '../../../../test/fixtures/snapshots/clean.js';
 import type { ChainSnapshot } from '../../../snapshot/types.js';
@@ -103,5 +105,24 @@ describe('lifecycle/never-signed-in', () => {
       subject: 'user/*',
       title: '3 more Authentik users have never signed in through MAS',
     });
+  });
+
+  it('not when the localpart already exists in Synapse (the mapping check explains that sign-in failure)', () => {
+    const snap = changed((s) => {
+      addAkUser(s, 'carla');
+      synapse(s).users.push({ localpart: 'carla', exists: true });
+    });
+    expect(runCheck(userNeverSignedIn, snap)).toEqual([]);
+  });
+
+  it('without any MAS provider for Authentik (the seed): everyone without a MAS account, pointing at the provider', () => {
+    const snap = changed((s) => {
+      mas(s).providers = [];
+      addAkUser(s, 'carla');
+    });
+    const findings = runCheck(userNeverSignedIn, snap);
+    expect(pairsOf(findings)).toEqual([['user-never-signed-in', 'user/carla']]);
+    expect(findings[0]!.detail).toContain('MAS has no upstream provider for Authentik');
+    expect(findings[0]!.fix!.repair).toBeNull();
   });
 });

@@ -1,12 +1,15 @@
 import type { Finding } from '../../../report/types.js';
 import type { ChainCheck } from '../../chain-check.js';
 import { makeFinding } from '../../finding.js';
+import type { AkUser } from '../../../snapshot/types.js';
+import { masAdminOf, synapsePresence } from '../synapse/presence.js';
 import {
   attemptsOf,
   masBase,
   masListsComplete,
   peopleOf,
   perUser,
+  unpairedPeople,
   userSubject,
   type Person,
 } from './people.js';
@@ -26,6 +29,50 @@ function preprovisionSnippet(base: string, p: Person): string {
 }
 
 /**
+ * Without any MAS provider for Authentik, nobody has signed in through MAS: each active person
+ * without a MAS user of their name is reported, pointing at the missing provider.
+ */
+function unpairedWithoutAccount(snap: Parameters<ChainCheck['run']>[0]): Finding[] {
+  const admin = masAdminOf(snap);
+  if (!admin || admin.truncated) return [];
+  const names = new Set(admin.users.map((u) => u.username));
+  const users = unpairedPeople(snap).filter((u) => u.is_active && !names.has(u.username.toLowerCase()));
+  return perUser(
+    users,
+    (u: AkUser) =>
+      makeFinding('user-never-signed-in', {
+        subject: userSubject(u.username),
+        detail: `${u.username} exists in Authentik and is active, but has no MAS account. MAS creates accounts just in time, at the first sign-in through MAS, and right now MAS has no upstream provider for Authentik, so nobody can sign in that way yet (see mas-provider-missing).`,
+        evidence: [
+          { source: 'authentik-api', excerpt: `user ${u.username}: is_active true` },
+          {
+            source: 'mas-config',
+            excerpt: 'no enabled upstream_oauth2 provider with the client_id of an Authentik provider',
+          },
+          { source: 'mas-admin', excerpt: `no MAS user ${u.username.toLowerCase()}` },
+        ],
+        fix: {
+          summary: `Give MAS an upstream provider for Authentik first (the mas-provider-missing finding shows the YAML); then ${u.username} can sign in, and the account is created on the spot.`,
+        },
+      }),
+    (rest) =>
+      makeFinding('user-never-signed-in', {
+        subject: 'user/*',
+        title: `${rest.length} more Authentik users have no MAS account`,
+        detail: `Besides the users listed one by one, ${rest.length} more active Authentik users have no MAS account, because MAS has no upstream provider for Authentik yet: ${rest
+          .slice(0, 20)
+          .map((u) => u.username)
+          .join(', ')}${rest.length > 20 ? ', …' : ''}.`,
+        evidence: [{ source: 'mas-config', excerpt: 'no enabled upstream provider for Authentik' }],
+        fix: {
+          summary:
+            'Give MAS an upstream provider for Authentik; the accounts then appear at each first sign-in.',
+        },
+      }),
+  );
+}
+
+/**
  * `user-never-signed-in` (info): the person exists in Authentik and is active, MAS has no
  * upstream link for their `sub` (nor a user with their localpart), and Authentik shows no
  * attempt to sign in to Matrix. MAS creates accounts just in time, at the first sign-in
@@ -37,8 +84,17 @@ export const userNeverSignedIn: ChainCheck = {
   run(snap): Finding[] {
     if (!masListsComplete(snap)) return [];
     const base = masBase(snap);
+    const unpaired = unpairedWithoutAccount(snap);
+    if (unpaired.length) return unpaired;
+    // a localpart Synapse already has fails the first sign-in: the mapping check says so
     const people = peopleOf(snap).filter(
-      (p) => p.user.is_active && p.subject && !p.link && !p.holder && attemptsOf(snap, p).length === 0,
+      (p) =>
+        p.user.is_active &&
+        p.subject &&
+        !p.link &&
+        !p.holder &&
+        !(p.localpart && synapsePresence(snap, p.localpart)?.exists) &&
+        attemptsOf(snap, p).length === 0,
     );
     return perUser(
       people,

@@ -76,6 +76,20 @@ export function peopleOf(snap: ChainSnapshot): Person[] {
   return out;
 }
 
+/**
+ * Authentik's people (the focus user, or every person) when MAS has no provider paired with
+ * Authentik at all: nobody can sign in through MAS then, and no link can exist.
+ */
+export function unpairedPeople(snap: ChainSnapshot): AkUser[] {
+  const ak = authentikOf(snap);
+  if (!ak || !masConfigOf(snap) || providerPairs(snap).length > 0) return [];
+  return snap.user
+    ? ak.users
+        .filter((u) => u.username === snap.user || u.username.toLowerCase() === snap.user!.toLowerCase())
+        .slice(0, 1)
+    : ak.users.filter(isPerson);
+}
+
 /** True when MAS's lists are complete, so a user or link missing from them does not exist. */
 export function masListsComplete(snap: ChainSnapshot): boolean {
   const admin = masAdminOf(snap);

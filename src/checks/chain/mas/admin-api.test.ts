@@ -106,4 +106,33 @@ describe('mas/admin-api', () => {
     expect(f!.fix!.summary).toContain('mas.admin.clientSecret');
     expect(f!.fix!.snippet).toBeUndefined();
   });
+
+  it('without admin credentials for ssochain, the MAS config alone names what keeps the admin API off', () => {
+    const skipped = (edit: (m: ReturnType<typeof mas>) => void) =>
+      changed((s) => {
+        s.masAdmin = { status: 'skipped', reason: 'mas.admin is not set' };
+        const m = mas(s);
+        m.clientIds = ['01KQDJVZ7A0000000000000ADM'];
+        m.adminClients = ['01KQDJVZ7A0000000000000ADM'];
+        edit(m);
+      });
+    expect(
+      runCheck(
+        masAdminApi,
+        skipped(() => undefined),
+      ),
+    ).toEqual([]);
+    const off = runCheck(
+      masAdminApi,
+      skipped((m) => (m.adminApiEnabled = false)),
+    );
+    expect(pairsOf(off)).toEqual([['mas-admin-api-unavailable', 'mas/admin-api']]);
+    expect(off[0]!.detail).toContain('no http listener has the `adminapi` resource');
+    expect(off[0]!.evidence[0]!.source).toBe('mas-config');
+    const noAdmins = runCheck(
+      masAdminApi,
+      skipped((m) => (m.adminClients = [])),
+    );
+    expect(noAdmins[0]!.detail).toContain('no client in `clients` is listed in `policy.data.admin_clients`');
+  });
 });

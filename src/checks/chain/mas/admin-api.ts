@@ -74,11 +74,50 @@ const SUMMARY: Record<Missing, string> = {
   'ssochain-secret': 'Make the credential in mas.admin.clientSecret readable by ssochain (env or file).',
 };
 
+/**
+ * Without admin credentials for ssochain, the MAS config alone shows an admin API that cannot
+ * work for any tool: no `adminapi` resource, no client, or no client in `admin_clients`.
+ */
+function fromConfig(mas: MasConfigFacts | undefined): Finding[] {
+  if (!mas) return [];
+  const gaps: { missing: Missing; text: string }[] = [];
+  if (!mas.adminApiEnabled)
+    gaps.push({
+      missing: 'adminapi',
+      text: 'no http listener has the `adminapi` resource, so the admin API is off',
+    });
+  if (mas.clientIds !== undefined && mas.clientIds.length === 0)
+    gaps.push({ missing: 'client', text: 'there are no `clients`, so no tool can get a token' });
+  else if (mas.adminClients !== undefined && !mas.adminClients.some((c) => mas.clientIds?.includes(c)))
+    gaps.push({
+      missing: 'admin_clients',
+      text: 'no client in `clients` is listed in `policy.data.admin_clients`, so none may ask for urn:mas:admin',
+    });
+  if (gaps.length === 0) return [];
+  return [
+    makeFinding('mas-admin-api-unavailable', {
+      subject: 'mas/admin-api',
+      detail: `In the MAS config (${mas.origin}), ${gaps.map((g) => g.text).join('; ')}. ssochain (and its repair and sync commands) therefore cannot see or create MAS users and upstream links; the per-user checks were not run.`,
+      evidence: [
+        {
+          source: 'mas-config',
+          excerpt: `adminapi resource: ${mas.adminApiEnabled ? 'yes' : 'no'}; clients: ${mas.clientIds?.join(', ') || 'none'}; policy.data.admin_clients: ${mas.adminClients?.join(', ') || 'none'}`,
+        },
+      ],
+      fix: {
+        summary: `${gaps.map((g) => SUMMARY[g.missing]).join(' ')} Then give ssochain the client in mas.admin (clientId, clientSecret).`,
+        snippet: SNIPPET,
+      },
+    }),
+  ];
+}
+
 export const masAdminApi: ChainCheck = {
   id: 'mas/admin-api',
   codes: ['mas-admin-api-unavailable'],
   run(snap): Finding[] {
     const a = snap.masAdmin;
+    if (a.status === 'skipped') return fromConfig(masConfigOf(snap));
     if (a.status !== 'error') return [];
     const missing = missingOf(a.error);
     if (!missing) return [];
