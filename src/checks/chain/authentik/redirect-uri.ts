@@ -130,7 +130,8 @@ export const authentikRedirectUri: ChainCheck = {
     const out: Finding[] = [];
     for (const pair of providerPairs(snap)) {
       const expected = callbackUrl(mas.publicBase, pair.mas.id);
-      if (!expected) continue; // no public_base: mas-public-base-default says so
+      // no public_base, or MAS's unusable default (http://[::]:8080/): mas-public-base-default says so
+      if (!expected || /^https?:\/\/(\[::\]|0\.0\.0\.0)(:\d+)?\//.test(expected)) continue;
       const entries = pair.ak.redirect_uris.filter((r) => r.redirect_uri_type !== 'logout');
       if (entries.length === 0) continue;
       const results = entries.map((e) => ({ e, m: matches(e, expected) }));

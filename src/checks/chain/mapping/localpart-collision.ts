@@ -10,8 +10,9 @@ import { localpartViolations } from './policy.js';
  * `mapping-localpart-collision`: two Authentik users render to the same localpart. Whoever signs
  * in first gets the Matrix account; the other is refused ("User exists") or, with
  * `on_conflict: add|replace|set`, linked to the first person's account. Only people Authentik
- * listed and only valid localparts count (invalid ones are mapping-localpart-invalid). With a
- * user in focus, only the group that user belongs to is reported.
+ * listed and only valid localparts count (invalid ones are mapping-localpart-invalid). A
+ * collision is a property of the whole user base, so it is reported with or without a user in
+ * focus; the group the focus user belongs to comes first.
  */
 export const mappingLocalpartCollision: ChainCheck = {
   id: 'mapping/localpart-collision',
@@ -27,11 +28,12 @@ export const mappingLocalpartCollision: ChainCheck = {
       groups.set(key, [...(groups.get(key) ?? []), row]);
     }
     const out: Finding[] = [];
-    for (const [key, rows] of groups) {
+    const focus = snap.user?.toLowerCase();
+    const hasFocus = (rows: LocalpartRow[]) =>
+      Number(rows.some((r) => r.user.username.toLowerCase() === focus));
+    const ordered = [...groups].sort(([, a], [, b]) => hasFocus(b) - hasFocus(a));
+    for (const [key, rows] of ordered) {
       if (rows.length < 2) continue;
-      // with a user in focus, only their own localpart is of interest
-      if (snap.user && !rows.some((r) => r.user.username.toLowerCase() === snap.user!.toLowerCase()))
-        continue;
       if (out.length >= PER_USER_LIMIT) break;
       const lp = key.split('\u0000')[1]!;
       const first = rows[0]!;
