@@ -316,6 +316,18 @@ describe('synapseSource failure modes and the admin API', () => {
     expect(JSON.stringify(whole)).not.toContain(CANARY);
   });
 
+  it('falls back to the Synapse URL’s well-known when the server name’s host cannot be reached', async () => {
+    const url = await fake((req, res) => {
+      if (req.url === '/_matrix/client/versions') return send(res, 200, { versions: ['v1.11'] });
+      if (req.url === '/.well-known/matrix/client')
+        return send(res, 200, { 'm.homeserver': { base_url: 'x' } });
+      return send(res, 404, { errcode: 'M_UNRECOGNIZED' });
+    });
+    const data = await collect(context({ synapse: url, serverName: 'http://127.0.0.1:9' }));
+    expect(data.wellKnownUrl).toBe(`${url}/.well-known/matrix/client`);
+    expect(data.wellKnown).toMatchObject({ status: 'ok' });
+  });
+
   it('fetches the client well-known at the server name’s host', () => {
     expect(wellKnownBase('example.org', 'https://matrix.example.org')).toBe('https://example.org');
     expect(wellKnownBase('example.org:8448', 'https://m')).toBe('https://example.org');

@@ -319,7 +319,15 @@ export function createSynapseSource(limits: SynapseLimits = DEFAULT_SYNAPSE_LIMI
       const base = cfg.url;
       const mas = earlier.masConfig?.status === 'ok' ? earlier.masConfig.data : undefined;
       const get = <T>(url: string) => fetchJson<T>({ url, timeoutMs: ctx.timeoutMs, fetch: ctx.fetch });
-      const wellKnownUrl = joinUrl(wellKnownBase(cfg.serverName, base), '/.well-known/matrix/client');
+      const wellKnown = async (): Promise<{ url: string; fetched: Fetched<Record<string, unknown>> }> => {
+        const url = joinUrl(wellKnownBase(cfg.serverName, base), '/.well-known/matrix/client');
+        const first = await get<Record<string, unknown>>(url);
+        const fallback = joinUrl(base, '/.well-known/matrix/client');
+        // the server name's host may not resolve from here (a sandbox, a split-horizon DNS)
+        if (first.status !== 'unreachable' || fallback === url) return { url, fetched: first };
+        const second = await get<Record<string, unknown>>(fallback);
+        return second.status === 'ok' ? { url: fallback, fetched: second } : { url, fetched: first };
+      };
 
       const masApi = async () => {
         const access = await masApiAccess(ctx, mas);
@@ -369,9 +377,9 @@ export function createSynapseSource(limits: SynapseLimits = DEFAULT_SYNAPSE_LIMI
         return listed;
       };
 
-      const [versions, wellKnown, metadata, serverKey, masPart, admin] = await Promise.all([
+      const [versions, wk, metadata, serverKey, masPart, admin] = await Promise.all([
         get<{ versions?: unknown }>(joinUrl(base, '/_matrix/client/versions')),
-        get<Record<string, unknown>>(wellKnownUrl),
+        wellKnown(),
         authMetadata(ctx, base),
         get<{ server_name?: unknown }>(joinUrl(base, '/_matrix/key/v2/server')),
         masApi(),
@@ -399,8 +407,8 @@ export function createSynapseSource(limits: SynapseLimits = DEFAULT_SYNAPSE_LIMI
       const data: SynapseFacts = {
         url: base,
         versions: list.filter((v): v is string => typeof v === 'string'),
-        wellKnown,
-        wellKnownUrl,
+        wellKnown: wk.fetched,
+        wellKnownUrl: wk.url,
         authMetadata: metadata.fetched,
         authMetadataUrl: metadata.url,
         masApiProbe: masPart.probe,
