@@ -8,7 +8,7 @@ import { EMULATORS } from '../sandbox/registry.js';
 import { startStack, type Stack } from '../sandbox/stack.js';
 import { Secret } from '../snapshot/secret.js';
 import type { AuthentikFacts, Fetched, MasConfigFacts } from '../snapshot/types.js';
-import { authentikSource, sampleUsernames, USER_CAP } from './authentik.js';
+import { authentikSource, maskContext, sampleUsernames, USER_CAP } from './authentik.js';
 import type { FetchLike } from './http.js';
 import type { SnapshotPart, SourceContext } from './source.js';
 
@@ -361,6 +361,32 @@ describe('authentik source failures are data, never throws', () => {
     expect(broken.authentik).toMatchObject({
       status: 'error',
       error: { code: 'ERR_SOURCE_CONFIG', message: expect.stringContaining('AK_TOKEN is not set') },
+    });
+  });
+});
+
+describe('maskContext', () => {
+  it('masks credential keys and credential query parameters in event contexts', () => {
+    expect(
+      maskContext({
+        password: 'hunter2',
+        username: 'boje',
+        http_request: {
+          args: { query: 'next=%2Fapplication%2Fo%2Fauthorize%2F&itoken=4c0f&code=abc&state=xyz' },
+          path: '/if/flow/enroll/',
+        },
+        redirect_uri: 'https://mas.example.org/upstream/callback/01ABC?code=secret-code',
+      }),
+    ).toEqual({
+      password: '********',
+      username: 'boje',
+      http_request: {
+        args: {
+          query: 'next=%2Fapplication%2Fo%2Fauthorize%2F&itoken=********&code=********&state=********',
+        },
+        path: '/if/flow/enroll/',
+      },
+      redirect_uri: 'https://mas.example.org/upstream/callback/01ABC?code=********',
     });
   });
 });

@@ -163,11 +163,15 @@ const objects = (v: unknown): Json[] => (Array.isArray(v) ? v.filter(isObj) : []
 
 /** Masks credential-looking values inside event contexts (Authentik already stars passwords). */
 const SECRETISH = /(secret|password|passwd|token|private|api_?key|^key$|_key$|code_verifier|^code$)/i;
-function maskContext(value: unknown, key = ''): unknown {
+/** Query parameters that carry credentials: authorization codes, invitation and flow tokens. */
+const SECRET_PARAMS =
+  /(^|[?&])((?:code|itoken|token|flow_token|access_token|id_token|refresh_token|client_secret|password|state|nonce)=)[^&#]*/gi;
+export function maskContext(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => maskContext(v, key));
   if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskContext(v, k)]));
   if (key && SECRETISH.test(key) && (typeof value === 'string' || typeof value === 'number'))
     return '********';
+  if (typeof value === 'string' && value.includes('=')) return value.replace(SECRET_PARAMS, '$1$2********');
   return value;
 }
 

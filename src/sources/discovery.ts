@@ -54,7 +54,6 @@ async function getFollowing(
       timeoutMs: ctx.timeoutMs,
       fetch: ctx.fetch,
       redirect: 'manual',
-      headers: { accept: 'application/json' },
     });
     if (res.status !== 'ok') {
       const error = res.status === 'skipped' ? undefined : res.error;
