@@ -89,24 +89,22 @@ describe('masRuntimeSource', () => {
     expect((part.masRuntime as { error: { message: string } }).error.message).toMatch(/connection refused/);
   });
 
-  it('a 500, garbage, or a non-object: the discovery part says so; never a throw', async () => {
+  it('a 500, garbage, or a non-object: the source is an error that says so; never a throw', async () => {
+    const part = async (url: string) => (await masRuntimeSource.collect(context(url), {})).masRuntime;
     const e500 = await fake((_q, r) => r.writeHead(500, { 'content-type': 'text/plain' }).end('oops'));
-    expect((await run(context(e500))).discovery).toMatchObject({
+    expect(await part(e500)).toMatchObject({
       status: 'error',
       error: { code: 'ERR_SOURCE_HTTP_STATUS', status: 500 },
     });
     const garbage = await fake((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end('<html>'));
-    expect((await run(context(garbage))).discovery).toMatchObject({
-      status: 'error',
-      error: { code: 'ERR_SOURCE_NOT_JSON' },
-    });
+    expect(await part(garbage)).toMatchObject({ status: 'error', error: { code: 'ERR_SOURCE_NOT_JSON' } });
     const list = await fake((_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end('[1]'));
-    expect((await run(context(list))).discovery).toMatchObject({
-      status: 'error',
-      error: { code: 'ERR_SOURCE_INVALID' },
-    });
+    expect(await part(list)).toMatchObject({ status: 'error', error: { code: 'ERR_SOURCE_INVALID' } });
     // no Synapse configured: no login probe
-    expect((await run(context(e500))).compatLogin).toBeUndefined();
+    const ok = await fake((_q, r) =>
+      r.writeHead(200, { 'content-type': 'application/json' }).end('{"issuer":"x"}'),
+    );
+    expect((await run(context(ok))).compatLogin).toBeUndefined();
   });
 
   it('is skipped without mas in ssochain.yaml', async () => {

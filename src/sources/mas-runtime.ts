@@ -44,23 +44,23 @@ export const masRuntimeSource: Source = {
       }),
       homeserver ? compatLogin(ctx, homeserver) : Promise.resolve(undefined),
     ]);
-    // MAS itself cannot be reached: that is the whole answer of this source
-    if (discovery.status === 'unreachable') {
-      return { masRuntime: { status: 'unreachable', ms: since(started), error: discovery.error } };
+    // without its discovery document MAS is of no use to clients: that is the whole answer
+    if (discovery.status !== 'ok') return { masRuntime: discovery };
+    const url = joinUrl(base, '/.well-known/openid-configuration');
+    if (typeof discovery.data !== 'object' || discovery.data === null || Array.isArray(discovery.data)) {
+      return {
+        masRuntime: {
+          status: 'error',
+          ms: since(started),
+          error: {
+            code: 'ERR_SOURCE_INVALID',
+            url,
+            message: `${url} did not answer with a discovery document (a JSON object)`,
+          },
+        },
+      };
     }
-    const discoveryPart: Fetched<Record<string, unknown>> =
-      discovery.status === 'ok' &&
-      (typeof discovery.data !== 'object' || discovery.data === null || Array.isArray(discovery.data))
-        ? {
-            status: 'error',
-            ms: discovery.ms,
-            error: {
-              code: 'ERR_SOURCE_INVALID',
-              url: joinUrl(base, '/.well-known/openid-configuration'),
-              message: `${joinUrl(base, '/.well-known/openid-configuration')} did not answer with a discovery document (a JSON object)`,
-            },
-          }
-        : discovery;
+    const discoveryPart: Fetched<Record<string, unknown>> = discovery;
     const data: MasRuntimeFacts = { discovery: discoveryPart };
     if (login) data.compatLogin = login;
     return { masRuntime: { status: 'ok', ms: since(started), data } };

@@ -44,30 +44,29 @@ describe('mas/reachable', () => {
     expect(f!.fix!.summary).toContain('discovery');
   });
 
-  it('a server error on the discovery document counts, a 404 does not', () => {
-    const withStatus = (status: number) =>
+  it('an error status or garbage counts too, with the fix that fits', () => {
+    const failing = (status: number | undefined, code: 'ERR_SOURCE_HTTP_STATUS' | 'ERR_SOURCE_NOT_JSON') =>
       changed((s) => {
         s.masRuntime = {
-          status: 'ok',
+          status: 'error',
           ms: 5,
-          data: {
-            discovery: {
-              status: 'error',
-              ms: 5,
-              error: {
-                code: 'ERR_SOURCE_HTTP_STATUS',
-                status,
-                url: 'https://account.example.org/.well-known/openid-configuration',
-                message: `https://account.example.org/.well-known/openid-configuration answered HTTP ${status}`,
-              },
-            },
+          error: {
+            code,
+            ...(status ? { status } : {}),
+            url: 'https://account.example.org/.well-known/openid-configuration',
+            message: `https://account.example.org/.well-known/openid-configuration answered HTTP ${status}`,
           },
         };
       });
-    expect(pairsOf(runCheck(masReachable, withStatus(503)))).toEqual([
+    expect(pairsOf(runCheck(masReachable, failing(503, 'ERR_SOURCE_HTTP_STATUS')))).toEqual([
       ['mas-unreachable', 'mas/account.example.org'],
     ]);
-    expect(runCheck(masReachable, withStatus(404))).toEqual([]);
+    expect(runCheck(masReachable, failing(404, 'ERR_SOURCE_HTTP_STATUS'))[0]!.fix!.summary).toContain(
+      '`discovery` resource',
+    );
+    expect(runCheck(masReachable, failing(200, 'ERR_SOURCE_NOT_JSON'))[0]!.fix!.summary).toContain(
+      'Something other than MAS',
+    );
   });
 
   it('without the runtime view, an admin API that cannot connect is the evidence', () => {

@@ -28,8 +28,13 @@ function fixFor(e: FetchError): string {
     case 'ERR_SOURCE_TIMEOUT':
     case 'ERR_SOURCE_CONNECT':
       return 'Check that MAS runs (ESS: `kubectl -n <ns> get pods -l app.kubernetes.io/name=matrix-authentication-service`, then its logs) and that its listener serves the `discovery` resource at the URL in ssochain.yaml.';
+    case 'ERR_SOURCE_NOT_JSON':
+    case 'ERR_SOURCE_INVALID':
+      return "Something other than MAS answers at mas.url (a proxy's error or login page): point the reverse proxy, and mas.url, at MAS's `web` listener.";
     default:
-      return 'MAS (or the proxy in front of it) answers with an error: read the MAS logs (`kubectl -n <ns> logs deploy/<release>-matrix-authentication-service`). A MAS that refuses its config exits at start; `mas-cli config check` names the problem.';
+      return e.status === 404
+        ? "MAS (or the proxy) has no /.well-known/openid-configuration there: the listener mas.url reaches lacks the `discovery` resource, or mas.url is not MAS's public base."
+        : 'MAS (or the proxy in front of it) answers with an error: read the MAS logs (`kubectl -n <ns> logs deploy/<release>-matrix-authentication-service`). A MAS that refuses its config exits at start; `mas-cli config check` names the problem.';
   }
 }
 
@@ -39,26 +44,19 @@ function failureOf(
   const rt = snap.masRuntime;
   if (rt.status === 'unreachable' || rt.status === 'error')
     return { error: rt.error, source: 'discovery', what: "MAS's discovery document" };
-  if (
-    rt.status === 'ok' &&
-    rt.data.discovery &&
-    rt.data.discovery.status !== 'ok' &&
-    rt.data.discovery.status !== 'skipped'
-  ) {
-    const e = rt.data.discovery.error;
-    // a 5xx is MAS (or its proxy) failing to serve: a process that is down or refuses to start
-    if (e.status !== undefined && e.status >= 500)
-      return { error: e, source: 'discovery', what: "MAS's discovery document" };
-  }
+  const d = rt.status === 'ok' ? rt.data.discovery : undefined;
+  if (d && (d.status === 'unreachable' || d.status === 'error'))
+    return { error: d.error, source: 'discovery', what: "MAS's discovery document" };
   if (rt.status !== 'ok' && snap.masAdmin.status === 'unreachable')
     return { error: snap.masAdmin.error, source: 'mas-admin', what: "MAS's token endpoint" };
   return undefined;
 }
 
 /**
- * `mas-unreachable`: MAS's own discovery document cannot be fetched (network, TLS, timeout)
- * or MAS answers it with a server error; the admin API's failure to connect counts when the
- * runtime view is missing. Synapse's introspection failures in the logs are attached.
+ * `mas-unreachable`: MAS's own discovery document cannot be read (network, TLS, timeout, an
+ * error status, or something that is not MAS answering): then no client can find MAS. The
+ * admin API's failure to connect counts when the runtime view is missing. Synapse's
+ * introspection failures in the logs are attached.
  */
 export const masReachable: ChainCheck = {
   id: 'mas/reachable',
