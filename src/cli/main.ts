@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run the emulated Authentik, MAS and Synapse of a scenario',
     load: async () => (await import('./commands/sandbox.js')).default,
   },
+  init: {
+    summary: 'discover the chain from a homeserver and write ssochain.yaml',
+    load: async () => (await import('./commands/init.js')).default,
+  },
   config: {
     summary: 'print the JSON Schema of ssochain.yaml',
     load: async () => (await import('./commands/config.js')).default,
