@@ -38,7 +38,12 @@ export const CONSEQUENCES: Partial<Record<FindingCode, readonly FindingCode[]>> 
   'mapping-localpart-taken': ['user-sign-in-failed'],
   'mapping-localpart-synapse-only': ['user-sign-in-failed', 'synapse-orphan-user'],
   'mas-unreachable': ['mas-admin-api-unavailable', 'client-issuer-mismatch', 'client-login-not-routed'],
-  'mas-public-base-default': ['client-issuer-mismatch', 'authentik-redirect-uri-missing', 'mas-unreachable', 'user-sign-in-failed'],
+  'mas-public-base-default': [
+    'client-issuer-mismatch',
+    'authentik-redirect-uri-missing',
+    'mas-unreachable',
+    'user-sign-in-failed',
+  ],
   'synapse-mas-secret-mismatch': ['mas-worker-stalled', 'user-not-provisioned'],
   'synapse-unreachable': ['user-not-provisioned', 'mas-worker-stalled'],
   'synapse-msc3861-removed': ['synapse-unreachable'],
