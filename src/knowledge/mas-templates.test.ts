@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildContext, renderTemplate } from './templates.js';
+import { buildContext, renderTemplate } from './mas-templates.js';
 
 const ctx = buildContext({
   idTokenClaims: { sub: 'abc', preferred_username: 'Boje.Test', email: 'boje@example.test', name: 'Boje' },
@@ -8,7 +8,7 @@ const ctx = buildContext({
 
 const render = (t: string, c = ctx) => {
   const r = renderTemplate(t, c);
-  return r.ok ? r.value : `ERROR: ${r.error.message}`;
+  return r.ok ? r.value : `ERROR: ${r.error}`;
 };
 
 describe('claims_imports templates (MiniJinja + MAS filters)', () => {
