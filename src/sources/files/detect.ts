@@ -122,11 +122,36 @@ export function detectKind(data: unknown): DocumentKind {
   return synapseScore > masScore ? 'synapse' : 'mas';
 }
 
-/** Which kind an embedded file is, guessed from its name when its content is not decisive. */
+/** Which kind a file is, guessed from its name when its content is not decisive. */
 export function kindFromFileName(name: string): 'mas' | 'synapse' | 'ess-values' | undefined {
-  const n = name.toLowerCase();
+  const n = name.toLowerCase().replace(/^.*[\\/]/, '');
   if (/homeserver|synapse/.test(n)) return 'synapse';
-  if (/mas|matrix-authentication|auth-service/.test(n)) return 'mas';
+  if (/(^|[^a-z])mas([^a-z]|$)|matrix-authentication|auth-service/.test(n)) return 'mas';
   if (/values/.test(n)) return 'ess-values';
   return undefined;
+}
+
+/** Keys both a MAS config and homeserver.yaml may have, or that admins paste into either. */
+const SHARED_KEYS = new Set(['oidc_providers', 'database', 'listeners']);
+
+/**
+ * Settles a document whose keys fit MAS and Synapse alike (e.g. only `oidc_providers`, pasted
+ * from homeserver.yaml into the MAS config) by the file's name: `mas.yaml` is a MAS config
+ * whatever Synapse-style block it holds. A key only one of them has always wins over the name.
+ */
+export function settleKind(detected: DocumentKind, data: unknown, hint: string | undefined): DocumentKind {
+  if (!hint || !isRecord(data)) return detected;
+  if (detected === 'unknown')
+    return hint === 'mas' || hint === 'synapse' || hint === 'ess-values' ? hint : detected;
+  if (detected === 'synapse' && hint === 'mas') {
+    const synapseOnly = Object.keys(data).filter((k) => SYNAPSE_KEYS.has(k) && !SHARED_KEYS.has(k));
+    return synapseOnly.length === 0 ? 'mas' : detected;
+  }
+  if (detected === 'mas' && hint === 'synapse') {
+    const masOnly = Object.keys(data).filter(
+      (k) => (MAS_ROOT_KEYS.has(k) || MAS_DIALECT_ROOT_KEYS.has(k)) && !SHARED_KEYS.has(k),
+    );
+    return masOnly.length === 0 ? 'synapse' : detected;
+  }
+  return detected;
 }

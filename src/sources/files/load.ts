@@ -11,7 +11,7 @@ import {
   type PathSeg,
   type PositionMapper,
 } from './config-view.js';
-import { detectKind, kindFromFileName } from './detect.js';
+import { detectKind, kindFromFileName, settleKind } from './detect.js';
 import { parseYamlText } from './parse-yaml.js';
 
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
@@ -201,7 +201,7 @@ export class ConfigLoader {
         encrypted = true;
       }
       const via = parsed.docs.length > 1 ? [`document ${index + 1}`] : [];
-      this.visit(data, doc, doc.contents, layer, via, encrypted, false);
+      this.visit(data, doc, doc.contents, layer, via, encrypted, false, kindFromFileName(this.file));
     }
     if (this.views.length === 0 && this.findings.length === 0) {
       this.notes.push(`${this.file}: nothing recognisable as a MAS, Synapse or ESS configuration`);
@@ -299,8 +299,7 @@ export class ConfigLoader {
     fragment: boolean,
     hint?: ConfigKind,
   ): void {
-    const detected = detectKind(data);
-    const kind = detected === 'unknown' && hint ? hint : detected;
+    const kind = settleKind(detectKind(data), data, hint);
     const anchor = this.anchorOf(layer, root);
     const makeView = (k: ConfigKind, d: unknown, r: unknown, v: string[], frag: boolean) =>
       new YamlConfigView(
