@@ -215,7 +215,7 @@ describe('masConfigSource', () => {
 
     const kube = await collect({ kubernetesSecret: { namespace: 'ess', name: 'mas', key: 'config.yaml' } });
     expect((kube.masConfig as { error: { message: string } }).error.message).toMatch(
-      /needs the Kubernetes source/,
+      /no Kubernetes cluster is configured/,
     );
   });
 

@@ -5,7 +5,8 @@ import type { Finding } from '../report/types.js';
 import { Secret } from '../snapshot/secret.js';
 import type { Fetched, MasConfigFacts, MasProviderFacts } from '../snapshot/types.js';
 import type { ConfigView, PathSeg } from './files/config-view.js';
-import { loadConfigFile, type LoadedInput, type SopsAdapter } from './files/load.js';
+import { loadConfigFile, loadConfigText, type LoadedInput, type SopsAdapter } from './files/load.js';
+import { kubeSecretReader, type ReadKubeSecret } from './kube.js';
 import { sopsAdapterFor } from './files/sops-adapter.js';
 import type { Source, SourceContext, SnapshotPart } from './source.js';
 
@@ -264,6 +265,8 @@ function nothingUsable(file: string, loaded: LoadedInput): string {
 export interface MasConfigSourceOptions {
   /** reads a file through the loader; tests may replace it */
   load?: (file: string, sops: SopsAdapter | undefined) => Promise<LoadedInput>;
+  /** reads a key of a Kubernetes Secret; tests may replace it */
+  readKubeSecret?: ReadKubeSecret;
 }
 
 export function createMasConfigSource(options: MasConfigSourceOptions = {}): Source {
@@ -283,13 +286,18 @@ export function createMasConfigSource(options: MasConfigSourceOptions = {}): Sou
       }
       const started = performance.now();
       if ('kubernetesSecret' in ref) {
+        // the values Secret Flux feeds to the HelmRelease, or a MAS config Secret, read live
         const k = ref.kubernetesSecret;
-        return {
-          masConfig: failure(
-            started,
-            `reading the MAS config from the Kubernetes Secret ${k.namespace}/${k.name} (key ${k.key}) needs the Kubernetes source, which is not available yet; point mas.config.file or mas.config.sopsFile at a copy for now`,
-          ),
-        };
+        const name = `secret/${k.namespace}/${k.name}#${k.key}`;
+        let loaded: LoadedInput;
+        try {
+          const text = await (options.readKubeSecret ?? kubeSecretReader())(k.namespace, k.name, k.key);
+          loaded = await loadConfigText(text, name, ctx.sops ? { sops: ctx.sops } : {});
+        } catch (err) {
+          if (err instanceof SsochainError) return { masConfig: failure(started, err.message) };
+          throw err;
+        }
+        return fromLoaded(loaded, name, started);
       }
       const file = 'file' in ref ? ref.file : ref.sopsFile;
       const sops =
@@ -304,22 +312,26 @@ export function createMasConfigSource(options: MasConfigSourceOptions = {}): Sou
         if (err instanceof SsochainError) return { masConfig: failure(started, err.message) };
         throw err;
       }
-      const effective = effectiveMasConfig(loaded.views);
-      if (!effective)
-        return { masConfig: failure(started, nothingUsable(file, loaded)), configViews: loaded.views };
-      const origin =
-        effective.parts.length === 1 && effective.parts[0] === file
-          ? file
-          : `${file} (${effective.parts.length} parts merged: ${effective.parts.join(', ')})`;
-      return {
-        masConfig: {
-          status: 'ok',
-          ms: Math.round(performance.now() - started),
-          data: masConfigFacts(effective.data, origin),
-        },
-        configViews: loaded.views,
-      };
+      return fromLoaded(loaded, file, started);
     },
+  };
+}
+
+function fromLoaded(loaded: LoadedInput, file: string, started: number): SnapshotPart {
+  const effective = effectiveMasConfig(loaded.views);
+  if (!effective)
+    return { masConfig: failure(started, nothingUsable(file, loaded)), configViews: loaded.views };
+  const origin =
+    effective.parts.length === 1 && effective.parts[0] === file
+      ? file
+      : `${file} (${effective.parts.length} parts merged: ${effective.parts.join(', ')})`;
+  return {
+    masConfig: {
+      status: 'ok',
+      ms: Math.round(performance.now() - started),
+      data: masConfigFacts(effective.data, origin),
+    },
+    configViews: loaded.views,
   };
 }
 

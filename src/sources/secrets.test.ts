@@ -33,13 +33,13 @@ describe('resolveSecretRef', () => {
     );
   });
 
-  it('says a Kubernetes Secret needs the Kubernetes source', async () => {
+  it('says when no Kubernetes cluster is configured for a Kubernetes Secret', async () => {
     const err = await resolveSecretRef(
       { kubernetesSecret: { namespace: 'ess', name: 'mas-admin', key: 'secret' } },
       { env: {} },
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as Error).message).toMatch(/Kubernetes Secret ess\/mas-admin needs the Kubernetes source/);
+    expect((err as Error).message).toMatch(/no Kubernetes cluster is configured/);
   });
 });
 

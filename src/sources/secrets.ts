@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { SecretRef } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import { Secret } from '../snapshot/secret.js';
+import { kubeSecretReader, type ReadKubeSecret } from './kube.js';
 
 /** What resolving a credential reference may touch; injected so tests never read the real env. */
 export interface SecretIO {
@@ -10,6 +11,8 @@ export interface SecretIO {
   readFile?: (file: string) => Promise<string>;
   /** base for relative `file:` paths (the folder of ssochain.yaml, usually) */
   cwd?: string;
+  /** reads a key of a Kubernetes Secret (default: the official client and the usual kubeconfig) */
+  readKubeSecret?: ReadKubeSecret;
 }
 
 function describeReadError(file: string, err: unknown): string {
@@ -49,10 +52,19 @@ export async function resolveSecretRef(ref: SecretRef, io: SecretIO, what = 'a c
     return new Secret(value);
   }
   const k = ref.kubernetesSecret;
-  throw new ConfigError(
-    `${what}: reading the key ${k.key} of the Kubernetes Secret ${k.namespace}/${k.name} needs the Kubernetes source, which is not available yet; give the value through \`env:\` or \`file:\` for now`,
-    what,
-  );
+  const read = io.readKubeSecret ?? kubeSecretReader(io.env);
+  let value: string;
+  try {
+    value = (await read(k.namespace, k.name, k.key)).trim();
+  } catch (err) {
+    throw new ConfigError(`${what}: ${(err as Error).message}`, what);
+  }
+  if (value === '')
+    throw new ConfigError(
+      `${what}: the key ${k.key} of the Kubernetes Secret ${k.namespace}/${k.name} is empty`,
+      what,
+    );
+  return new Secret(value);
 }
 
 /** A resolver for `SourceContext.secret`, caching each reference's value for one run. */
