@@ -1,8 +1,9 @@
 import type http from 'node:http';
 import { resolve as resolvePath } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors.js';
 import type { EmulatorDefinition, EmulatorInstance, StackEnv } from './emulator.js';
-import { json, listen, Router, type FaultTable, type RunningServer } from './http/server.js';
+import { json, listen, listenTls, Router, type FaultTable, type RunningServer } from './http/server.js';
 import { ingressListener } from './ingress.js';
 import { SandboxLog } from './log.js';
 import { EMULATORS } from './registry.js';
@@ -62,6 +63,26 @@ async function resolveConfigFrom(scenario: ScenarioFile, dir: string, file: stri
 }
 
 /**
+ * The services a scenario serves over TLS (`tls: { authentik: true }`). Read before the ports are
+ * bound, from the raw text: the full validation happens after the URLs are known.
+ */
+function servicesOverTls(text: string): Set<ServiceName> {
+  try {
+    const tls = (parseYaml(text) as { tls?: Record<string, unknown> } | null)?.tls ?? {};
+    return new Set(SERVICES.filter((s) => tls[s] === true));
+  } catch {
+    return new Set();
+  }
+}
+
+/** A self-signed certificate made for this run: nobody trusts it, which is the point. */
+async function untrustedCertificate(service: ServiceName): Promise<{ key: string; cert: string }> {
+  const { generateKeyMaterial } = await import('./authentik/keys.js');
+  const m = generateKeyMaterial(`${service}.sandbox.local`, 'rsa');
+  return { key: m.keyPem, cert: m.certPem };
+}
+
+/**
  * Starts every emulated service of a scenario on loopback. Ports are bound first so the
  * scenario's `${..._URL}` placeholders can be filled before any service reads its state.
  */
@@ -69,6 +90,7 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
   const source = readScenario({ name: options.scenario, file: options.scenarioFile });
   const targets = new Map<ServiceName, Router>();
   const servers: RunningServer[] = [];
+  const tlsFor = servicesOverTls(source.text);
   const urls = {} as Record<ServiceName, string>;
   try {
     for (const service of SERVICES) {
@@ -77,7 +99,9 @@ export async function startStack(options: StartStackOptions = {}): Promise<Stack
         if (router) return router.listener(req, res);
         res.writeHead(503, { 'content-type': 'application/json' }).end('{"detail":"starting"}');
       };
-      const server = await listen(listener);
+      const server = tlsFor.has(service)
+        ? await listenTls(listener, await untrustedCertificate(service))
+        : await listen(listener);
       servers.push(server);
       urls[service] = server.url;
     }

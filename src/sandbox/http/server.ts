@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -229,7 +230,7 @@ export class Router {
 export interface RunningServer {
   url: string;
   port: number;
-  server: http.Server;
+  server: http.Server | https.Server;
   close(): Promise<void>;
 }
 
@@ -248,6 +249,31 @@ export async function listen(
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Like listen, over TLS with the given key and certificate (the sandbox's untrusted-TLS cases). */
+export async function listenTls(
+  listener: http.RequestListener,
+  tls: { key: string; cert: string },
+  host = '127.0.0.1',
+): Promise<RunningServer> {
+  const server = https.createServer(tls, listener);
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `https://${host}:${address.port}`,
     port: address.port,
     server,
     close: () =>

@@ -38,6 +38,8 @@ export const ScenarioFileSchema = z
     mas: z.unknown().optional(),
     synapse: z.unknown().optional(),
     faults: FaultsSchema.optional(),
+    /** services served over https with a self-signed certificate nobody trusts */
+    tls: z.partialRecord(z.enum(SERVICES), z.boolean()).optional(),
     /** the reverse proxy in front of Synapse and MAS */
     ingress: z
       .object({
