@@ -155,6 +155,7 @@ export async function collectSnapshot(options: CollectOptions): Promise<ChainSna
       SKIPPED(options.config.synapse ? 'no Synapse source ran' : 'synapse is not configured'),
     logs: merged.logs ?? [],
     configDocuments: (merged.configViews ?? []).map(storeConfigView),
+    ...(merged.loaderFindings?.length ? { fileFindings: merged.loaderFindings } : {}),
     ...(options.config.ignore.length ? { ignore: options.config.ignore } : {}),
   };
 }
@@ -181,6 +182,7 @@ function mergeParts(a: SnapshotPart, b: SnapshotPart): SnapshotPart {
     discovery: { ...(a.discovery ?? {}), ...(b.discovery ?? {}) },
     logs: [...(a.logs ?? []), ...(b.logs ?? [])],
     configViews: [...(a.configViews ?? []), ...(b.configViews ?? [])],
+    loaderFindings: [...(a.loaderFindings ?? []), ...(b.loaderFindings ?? [])],
   };
 }
 
@@ -241,9 +243,9 @@ export function analyzeSnapshot(
   const views = [...(snap.configDocuments ?? []).map((d) => new StoredConfigView(d)), ...contextViews(snap)];
   const lint = runLintChecks(views, LINT_CHECKS);
   const chain = runChainChecks(snap, chainChecks);
-  const findings: Finding[] = [...lint.findings, ...chain.findings];
+  const findings: Finding[] = [...(snap.fileFindings ?? []), ...lint.findings, ...chain.findings];
   const redactor = snapshotSecrets(snap, new Redactor());
-  const kept = dedupe(findings).filter((f) => !(snap.ignore ?? []).some((rule) => suppresses(rule, f)));
+  const kept = dedupe(findings.filter((f) => !(snap.ignore ?? []).some((rule) => suppresses(rule, f))));
   const report = buildReport(redactFindings(kept, redactor), {
     sources: sourceReports(snap),
     unknownHops: unknownHops(snap),
@@ -284,15 +286,41 @@ function suppresses(rule: NonNullable<ChainSnapshot['ignore']>[number], f: Findi
   return true;
 }
 
-/** The same problem seen by a config check and a chain check is reported once. */
+/** Codes that describe one fact of the deployment, however many places see it. */
+const ONE_PER_CHAIN = new Set<string>([
+  'synapse-mas-secret-mismatch',
+  'synapse-server-name-mismatch',
+  'mas-public-base-default',
+]);
+
+/**
+ * The same problem seen by a config check and a chain check is reported once: for a fact of the
+ * whole deployment, the finding that points at a file line keeps the other's evidence.
+ */
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
-  return findings.filter((f) => {
+  const unique = findings.filter((f) => {
     const key = `${f.code}|${f.subject}|${f.location ? `${f.location.file}:${f.location.line}` : ''}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  const out: Finding[] = [];
+  for (const f of unique) {
+    if (!ONE_PER_CHAIN.has(f.code)) {
+      out.push(f);
+      continue;
+    }
+    const same = out.findIndex((g) => g.code === f.code);
+    if (same < 0) {
+      out.push(f);
+      continue;
+    }
+    const g = out[same]!;
+    const [keep, drop] = g.location || !f.location ? [g, f] : [f, g];
+    out[same] = { ...keep, evidence: [...keep.evidence, ...drop.evidence] };
+  }
+  return out;
 }
 
 export { Secret };

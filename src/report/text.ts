@@ -37,8 +37,13 @@ export function renderText(report: Report, ctx: RenderContext): string {
   const out: string[] = [];
   out.push(drawChain(c, report.chain));
   out.push('');
-  const byFile = report.findings;
-  for (const f of byFile) {
+  // read top-down: the causes first, then warnings, then what follows from a cause, then notes
+  const rank = (f: Finding) =>
+    f.consequenceOf ? 2 : f.severity === 'error' ? 0 : f.severity === 'warn' ? 1 : 3;
+  const ordered = report.findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i);
+  for (const { f } of ordered) {
     const where = f.location ? `${f.location.file}:${f.location.line}:${f.location.column}` : f.subject;
     out.push(`${severityLabel(c, f)} ${c.bold(f.code)}  ${c.dim(where)}`);
     out.push(
@@ -49,7 +54,9 @@ export function renderText(report: Report, ctx: RenderContext): string {
       out.push(indent(`${c.dim(`[${e.source}]`)} ${e.excerpt}`, '      '));
     if (f.fix) {
       out.push(indent(`${c.green('fix:')} ${f.fix.summary}`, '      '));
-      if (f.fix.snippet) out.push(indent(c.green(f.fix.snippet.replace(/\n$/, '')), '        '));
+      // a consequence's fix is its cause's fix: shown once, with the cause
+      if (f.fix.snippet && !f.consequenceOf)
+        out.push(indent(c.green(f.fix.snippet.replace(/\n$/, '')), '        '));
     }
     out.push('');
   }

@@ -1,4 +1,5 @@
 import type { StoredConfigDocument } from './config-documents.js';
+import type { Finding } from '../report/types.js';
 import type { Secret } from './secret.js';
 
 /**
@@ -308,6 +309,8 @@ export interface ChainSnapshot {
   logs: LogLineFacts[];
   /** the MAS config documents found, masked, with positions: the config checks run on these */
   configDocuments?: StoredConfigDocument[];
+  /** findings made while reading config files (SOPS that does not open or verify): facts of the read */
+  fileFindings?: Finding[];
   /** suppressions from ssochain.yaml, kept so `analyze` applies them as `doctor` did */
   ignore?: { code: string; subject?: string; match?: string; reason: string }[];
 }

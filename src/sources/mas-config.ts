@@ -320,7 +320,11 @@ export function createMasConfigSource(options: MasConfigSourceOptions = {}): Sou
 function fromLoaded(loaded: LoadedInput, file: string, started: number): SnapshotPart {
   const effective = effectiveMasConfig(loaded.views);
   if (!effective)
-    return { masConfig: failure(started, nothingUsable(file, loaded)), configViews: loaded.views };
+    return {
+      masConfig: failure(started, nothingUsable(file, loaded)),
+      configViews: loaded.views,
+      loaderFindings: loaded.findings,
+    };
   const origin =
     effective.parts.length === 1 && effective.parts[0] === file
       ? file
@@ -332,6 +336,7 @@ function fromLoaded(loaded: LoadedInput, file: string, started: number): Snapsho
       data: masConfigFacts(effective.data, origin),
     },
     configViews: loaded.views,
+    loaderFindings: loaded.findings,
   };
 }
 

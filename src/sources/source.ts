@@ -1,6 +1,7 @@
 import type { SsochainConfig } from '../config/schema.js';
 import type { Secret } from '../snapshot/secret.js';
 import type { ChainSnapshot } from '../snapshot/types.js';
+import type { Finding } from '../report/types.js';
 import type { SopsAdapter } from './files/load.js';
 import type { ConfigView } from './files/config-view.js';
 import type { FetchLike } from './http.js';
@@ -26,6 +27,8 @@ export interface SourceContext {
 export type SnapshotPart = Partial<Omit<ChainSnapshot, 'schemaVersion' | 'takenAt'>> & {
   /** config documents found by the MAS-config source, for the config-level (lint) checks */
   configViews?: ConfigView[];
+  /** what reading a config file itself found (a SOPS file that does not open or verify) */
+  loaderFindings?: Finding[];
 };
 
 export interface Source {
