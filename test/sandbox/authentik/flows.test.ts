@@ -27,14 +27,7 @@ async function enroll(r: Running, body: Record<string, unknown> = newUser, query
 async function login(r: Running, username: string, password: string) {
   const b = new Browser(r.url);
   await b.challenge('default-authentication-flow', '');
-  await b.answer('default-authentication-flow', '', {
-    component: 'ak-stage-identification',
-    uid_field: username,
-  });
-  return {
-    b,
-    result: await b.answer('default-authentication-flow', '', { component: 'ak-stage-password', password }),
-  };
+  return { b, result: await b.logIn('', username, password) };
 }
 
 describe('enrollment', () => {

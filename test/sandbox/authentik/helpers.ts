@@ -1,6 +1,10 @@
 import { listen, type RunningServer } from '../../../src/sandbox/http/server.js';
 import { SandboxLog } from '../../../src/sandbox/log.js';
-import { authentikEmulator, type AuthentikInstance } from '../../../src/sandbox/authentik/index.js';
+import {
+  authentikEmulator,
+  SEED_CLIENT_ID,
+  type AuthentikInstance,
+} from '../../../src/sandbox/authentik/index.js';
 
 export const MAS_URL = 'http://127.0.0.1:18080';
 export const CALLBACK = `${MAS_URL}/upstream/callback/01KQDJTR1ZVTG8JQ220F5BNBFZ`;
@@ -86,6 +90,35 @@ export class Browser {
     });
     if (res.status === 302) return this.challenge(slug, query);
     return (await res.json()) as Record<string, unknown>;
+  }
+
+  /**
+   * Starts an authorization as MAS would send the browser (the seed client and MAS callback,
+   * `openid profile email` unless `params` says otherwise); returns the authorize path and the
+   * executor query the login flow runs with.
+   */
+  async beginAuthorize(
+    params: Record<string, string> = {},
+  ): Promise<{ q: URLSearchParams; authorize: string; query: string }> {
+    const q = new URLSearchParams({
+      client_id: SEED_CLIENT_ID,
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid profile email',
+      ...params,
+    });
+    const authorize = `/application/o/authorize/?${q}`;
+    await this.follow(authorize);
+    return { q, authorize, query: `next=${encodeURIComponent(authorize)}` };
+  }
+
+  /** Answers the default authentication flow's identification and password stages. */
+  async logIn(query: string, username: string, password: string): Promise<Record<string, unknown>> {
+    await this.answer('default-authentication-flow', query, {
+      component: 'ak-stage-identification',
+      uid_field: username,
+    });
+    return this.answer('default-authentication-flow', query, { component: 'ak-stage-password', password });
   }
 }
 

@@ -30,27 +30,9 @@ afterEach(async () => {
 /** authorize + executor sign-in + authorize again; returns the callback URL (with ?code) */
 async function codeFor(r: Running, username: string, password: string, extra: Record<string, string> = {}) {
   const b = new Browser(r.url);
-  const q = new URLSearchParams({
-    client_id: SEED_CLIENT_ID,
-    redirect_uri: CALLBACK,
-    response_type: 'code',
-    scope: 'openid profile email',
-    state: 'st',
-    ...extra,
-  });
-  const authorize = `/application/o/authorize/?${q}`;
-  await b.follow(authorize);
-  const query = `next=${encodeURIComponent(authorize)}`;
+  const { authorize, query } = await b.beginAuthorize({ state: 'st', ...extra });
   await b.challenge('default-authentication-flow', query);
-  await b.answer('default-authentication-flow', query, {
-    component: 'ak-stage-identification',
-    uid_field: username,
-  });
-  const done = await b.answer('default-authentication-flow', query, {
-    component: 'ak-stage-password',
-    password,
-  });
-  expect(done).toEqual({ component: 'xak-flow-redirect', to: authorize });
+  expect(await b.logIn(query, username, password)).toEqual({ component: 'xak-flow-redirect', to: authorize });
   const back = await b.fetch(authorize);
   return { browser: b, location: back.headers.get('location') ?? '', status: back.status };
 }
@@ -320,23 +302,8 @@ describe('client authentication at the token endpoint', () => {
   it('refresh tokens come with offline_access (and its consent), and rotate', async () => {
     run = await startAuthentik();
     const b = new Browser(run.url);
-    const q = new URLSearchParams({
-      client_id: SEED_CLIENT_ID,
-      redirect_uri: CALLBACK,
-      response_type: 'code',
-      scope: 'openid offline_access',
-    });
-    const authorize = `/application/o/authorize/?${q}`;
-    await b.follow(authorize);
-    const query = `next=${encodeURIComponent(authorize)}`;
-    await b.answer('default-authentication-flow', query, {
-      component: 'ak-stage-identification',
-      uid_field: 'boje',
-    });
-    await b.answer('default-authentication-flow', query, {
-      component: 'ak-stage-password',
-      password: SEED_PASSWORDS.boje,
-    });
+    const { q, authorize, query } = await b.beginAuthorize({ scope: 'openid offline_access' });
+    await b.logIn(query, 'boje', SEED_PASSWORDS.boje);
     // offline_access makes Authentik ask for consent even with the implicit-consent flow
     const toFlow = await b.fetch(authorize);
     expect(toFlow.headers.get('location')).toBe(

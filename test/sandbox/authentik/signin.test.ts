@@ -176,16 +176,7 @@ describe('headless sign-in end to end', () => {
 
   it('a new user follows the enroll link from the login page and comes back to MAS with a code', async () => {
     const b = new Browser(run.url);
-    const q = new URLSearchParams({
-      client_id: SEED_CLIENT_ID,
-      redirect_uri: CALLBACK,
-      response_type: 'code',
-      scope: 'openid profile email',
-      state: 'signup',
-    });
-    const authorize = `/application/o/authorize/?${q}`;
-    await b.follow(authorize);
-    const query = `next=${encodeURIComponent(authorize)}`;
+    const { authorize, query } = await b.beginAuthorize({ state: 'signup' });
     const ident = await b.challenge('default-authentication-flow', query);
     const enroll = new URL(ident.enroll_url as string, run.url);
     expect(enroll.pathname).toBe('/if/flow/default-enrollment-flow/');
@@ -215,24 +206,8 @@ describe('headless sign-in end to end', () => {
     });
     try {
       const b = new Browser(consentRun.url);
-      const q = new URLSearchParams({
-        client_id: SEED_CLIENT_ID,
-        redirect_uri: CALLBACK,
-        response_type: 'code',
-        scope: 'openid profile email',
-        state: 'c1',
-      });
-      const authorize = `/application/o/authorize/?${q}`;
-      await b.follow(authorize);
-      const query = `next=${encodeURIComponent(authorize)}`;
-      await b.answer('default-authentication-flow', query, {
-        component: 'ak-stage-identification',
-        uid_field: 'boje',
-      });
-      await b.answer('default-authentication-flow', query, {
-        component: 'ak-stage-password',
-        password: SEED_PASSWORDS.boje,
-      });
+      const { q, authorize, query } = await b.beginAuthorize({ state: 'c1' });
+      await b.logIn(query, 'boje', SEED_PASSWORDS.boje);
       const toFlow = await b.fetch(authorize);
       expect(toFlow.headers.get('location')).toBe(
         `/if/flow/default-provider-authorization-explicit-consent/?${q}`,
