@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addAkUser,
   ak,
   changed,
   expectCleanIsQuiet,
@@ -10,21 +11,7 @@ import {
   synapse,
 } from '../../../../test/fixtures/snapshots/authentik/tester.js';
 import { PROVIDER_ID } from '../../../../test/fixtures/snapshots/clean.js';
-import type { ChainSnapshot } from '../../../snapshot/types.js';
 import { userNeverSignedIn } from './never-signed-in.js';
-
-/** An Authentik user with no MAS account: claims derived from the user (sub = uid). */
-function addAkUser(s: ChainSnapshot, username: string, active = true) {
-  ak(s).users.push({
-    pk: 100 + ak(s).users.length,
-    username,
-    name: username,
-    email: `${username}@example.org`,
-    is_active: active,
-    type: 'internal',
-    uid: `hashed-${username}`,
-  });
-}
 
 describe('lifecycle/never-signed-in', () => {
   it('is quiet for a healthy chain (boje has signed in)', () => {
